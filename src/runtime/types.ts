@@ -1,0 +1,91 @@
+/**
+ * The interface every runtime adapter implements. Nothing outside `src/runtime/` names `Deno`
+ * or `Bun`; the rest of the module talks to a {@linkcode FileSource}.
+ *
+ * @module
+ */
+
+import type { ByteRange } from "../range.ts";
+
+/** A file's metadata, as the runtime reports it for an opened file. */
+export interface FileStat {
+  /** Length in bytes. */
+  size: number;
+  /** Last modification time, or `null` when unknown. */
+  mtime: Date | null;
+  /** Whether it is a regular file (not a directory, device, FIFO or socket). */
+  isFile: boolean;
+  /** Device number, or `null` when the runtime does not report it. */
+  dev: number | null;
+  /** Inode number, or `null` when the runtime does not report it. */
+  ino: number | null;
+}
+
+/**
+ * Called once when a response body is finished: `bytes` is how many bytes the body handed to
+ * the runtime (`null` where the runtime sends the file itself and JavaScript cannot see it, as
+ * on Bun's zero-copy path), `aborted` whether the consumer cancelled it early.
+ */
+export type BodyDoneCallback = (bytes: number | null, aborted: boolean) => void;
+
+/** A file that was opened (or, on Bun, checked) and can produce bodies. */
+export interface OpenFile {
+  /** The metadata of the file that was opened. */
+  readonly stat: FileStat;
+  /**
+   * A response body for one range. The body owns the file from then on: it is released when
+   * the body ends, errors or is cancelled. Call at most once, and not after `close()`.
+   */
+  body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit;
+  /**
+   * Reads the bytes of `ranges` in order, in chunks of at most `chunkSize` bytes, without
+   * buffering a range whole. Does not release the file: the caller calls `close()`.
+   */
+  read(ranges: readonly ByteRange[], chunkSize: number): AsyncGenerator<Uint8Array, void, undefined>;
+  /** Releases the file. Safe to call more than once. */
+  close(): void;
+}
+
+/** Why a file could not be opened. */
+export type OpenFailure = "not-found" | "forbidden";
+
+/** Opens files for streaming: the one thing that differs between runtimes. */
+export interface FileSource {
+  /** Opens `path` for reading, or says why it cannot. Never throws for missing files. */
+  open(path: string): Promise<OpenFile | OpenFailure>;
+}
+
+/** A request handler in the shape both `Deno.serve` and `Bun.serve({ fetch })` call. */
+export type RuntimeHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
+
+/** Options for {@linkcode Runtime.listen}. */
+export interface ListenOptions {
+  /** The address to listen on. */
+  hostname: string;
+  /** The port; `0` picks a free one. */
+  port: number;
+  /** The request handler. */
+  handler: RuntimeHandler;
+}
+
+/** A server started by {@linkcode Runtime.listen}. */
+export interface Listener {
+  /** The address it listens on. */
+  readonly hostname: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** Stops accepting connections and waits for in-flight responses to end. */
+  close(): Promise<void>;
+}
+
+/** What one runtime adapter provides. */
+export interface Runtime {
+  /** `"deno"` or `"bun"`. */
+  readonly name: "deno" | "bun";
+  /** The file source used by default. */
+  readonly files: FileSource;
+  /** The client's IP address as the runtime saw it, from the handler's second argument. */
+  clientAddress(req: Request, info: unknown): string | null;
+  /** Starts an HTTP server. */
+  listen(options: ListenOptions): Promise<Listener>;
+}

@@ -1,0 +1,329 @@
+/**
+ * `serveStream()`: answers a GET or HEAD request for one media file with `200`, `206`, `304`,
+ * `412` or `416`, as RFC 9110 says.
+ *
+ * @module
+ */
+
+import { streamFromGenerator } from "./_stream.ts";
+import { evaluatePreconditions, fileETag } from "./conditional.ts";
+import { contentTypeOf, DEFAULT_MEDIA_TYPE } from "./content_type.ts";
+import { layoutMultipart, multipartChunks } from "./multipart.ts";
+import { type ByteRange, parseRange } from "./range.ts";
+import { runtime } from "./runtime/mod.ts";
+import type { FileSource, FileStat, OpenFile } from "./runtime/types.ts";
+
+/** The original package's `STREAM_MAX_LOAD_VOLUME`: 8 MiB per open-ended range response. */
+export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
+
+/** Bytes read per chunk when composing multipart bodies. */
+const READ_CHUNK_SIZE = 64 * 1024;
+
+/** What happened to one response, reported to {@linkcode ServeStreamOptions.onServed}. */
+export interface StreamEvent {
+  /** The request that was answered. */
+  request: Request;
+  /** The file path that was asked for (as given in the options). */
+  path: string;
+  /** The response status. */
+  status: number;
+  /** The file's length in bytes, or `null` when it was not found. */
+  size: number | null;
+  /** The byte ranges sent: one for a 200 or single 206, several for multipart, none otherwise. */
+  ranges: ByteRange[];
+  /** The body length announced in `Content-Length` (`0` for HEAD and bodiless statuses). */
+  bytesPlanned: number;
+  /**
+   * Body bytes handed to the runtime before the body ended, or `null` where JavaScript does not
+   * see them (Bun sends single ranges straight from the file).
+   */
+  bytesDelivered: number | null;
+  /** When `serveStream` was called. */
+  startedAt: Date;
+  /** Milliseconds from the call until the body ended (or until the response, without a body). */
+  durationMs: number;
+  /** Whether the client went away before the whole body was sent. */
+  aborted: boolean;
+  /** The client's address, when the caller passed one as `clientAddress`. */
+  clientAddress: string | null;
+}
+
+/** Options for {@linkcode serveStream}. */
+export interface ServeStreamOptions {
+  /** Path of the file to stream. Resolve and check it yourself (or use the ready handler). */
+  path: string;
+  /**
+   * Longest body sent for an open-ended range (`bytes=N-`), in bytes: the original's
+   * `STREAM_MAX_LOAD_VOLUME`. Players ask again for the rest, so they stream progressively.
+   * Closed ranges are honoured exactly. `0` or `Infinity` disables the cap.
+   *
+   * @default {8388608}
+   */
+  maxChunkSize?: number;
+  /**
+   * Most ranges accepted in one `Range` header; more make the header ignored (`200`).
+   *
+   * @default {32}
+   */
+  maxRanges?: number;
+  /**
+   * The `Content-Type` to send. By default it comes from the file's extension (see
+   * `MEDIA_TYPES`), and `application/octet-stream` when the extension is unknown.
+   */
+  contentType?: string;
+  /** A `Cache-Control` value to send with 200, 206 and 304. None by default. */
+  cacheControl?: string;
+  /**
+   * Cross-origin access: `"*"`, one origin, or a list of allowed origins (the request's
+   * `Origin` is echoed when listed). Exposes `Content-Range`, `Accept-Ranges`, `Content-Length`
+   * and `ETag` to scripts, and answers `OPTIONS` preflights. Off by default.
+   */
+  cors?: string | readonly string[];
+  /** When set, `Content-Disposition: attachment` with this file name, so browsers download. */
+  downloadName?: string;
+  /** Extra headers added to every response (they override the computed ones). */
+  headers?: HeadersInit;
+  /**
+   * Called with the opened file's metadata before anything is sent: return `false` to answer
+   * `404` (for example when it is not the file a path check saw).
+   */
+  accept?: (stat: FileStat) => boolean | Promise<boolean>;
+  /** Called once per response when its body has ended; errors it throws are ignored. */
+  onServed?: (event: StreamEvent) => void;
+  /** The client's address, passed through to `onServed`. */
+  clientAddress?: string | null;
+  /** Where files come from. Defaults to the current runtime's adapter; tests pass fakes. */
+  source?: FileSource;
+}
+
+const EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag";
+
+function textResponse(status: number, message: string, headers: Headers): Response {
+  headers.set("content-type", "text/plain; charset=utf-8");
+  headers.set("x-content-type-options", "nosniff");
+  return new Response(message, { status, headers });
+}
+
+function corsOrigin(cors: string | readonly string[] | undefined, req: Request): string | null {
+  if (cors === undefined) return null;
+  if (typeof cors === "string") return cors;
+  const origin = req.headers.get("origin");
+  return origin !== null && cors.includes(origin) ? origin : null;
+}
+
+/** RFC 6266 `Content-Disposition` with an ASCII fallback and the UTF-8 name. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  const utf8 = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
+}
+
+/**
+ * Streams one media file in answer to a web-standard `Request`.
+ *
+ * GET and HEAD are answered (HEAD gets exactly GET's status and headers); other methods get
+ * `405` with `Allow: GET, HEAD`. A missing file or a directory is `404`, an unreadable one
+ * `403`. Preconditions are evaluated in RFC 9110 §13.2.2 order (`412`, `304`, `If-Range`),
+ * then the `Range` header: one range is a `206` with `Content-Range`, several a
+ * `multipart/byteranges` `206`, none satisfiable a `416` with `Content-Range: bytes *\/SIZE`,
+ * and an invalid header is ignored (`200`). Open-ended ranges are capped at `maxChunkSize`.
+ *
+ * The file is never read whole: bodies are streamed from the runtime (Bun sends slices from
+ * the kernel), and the file is closed when the body ends, fails or is cancelled.
+ *
+ * @param req The request.
+ * @param options The file and how to serve it, see {@linkcode ServeStreamOptions}.
+ * @returns The response.
+ * @throws {TypeError} When `options.path` is not a non-empty string.
+ * @throws {RangeError} When `maxChunkSize` or `maxRanges` is negative or not a number.
+ *
+ * @example Usage
+ * ```ts
+ * import { serveStream } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ * import { writeFileSync } from "node:fs";
+ *
+ * writeFileSync("example.mp4", new Uint8Array(1000));
+ * const req = new Request("http://localhost/", { headers: { range: "bytes=0-1" } });
+ * const res = await serveStream(req, { path: "example.mp4" });
+ * assert.equal(res.status, 206);
+ * assert.equal(res.headers.get("content-range"), "bytes 0-1/1000");
+ * assert.equal((await res.arrayBuffer()).byteLength, 2);
+ * ```
+ */
+export async function serveStream(req: Request, options: ServeStreamOptions): Promise<Response> {
+  const {
+    path,
+    maxChunkSize = DEFAULT_MAX_CHUNK_SIZE,
+    maxRanges = 32,
+    contentType,
+    cacheControl,
+    cors,
+    downloadName,
+    headers: extraHeaders,
+    accept,
+    onServed,
+    clientAddress = null,
+    source = runtime.files,
+  } = options ?? {} as ServeStreamOptions;
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
+  }
+  if (typeof maxChunkSize !== "number" || !(maxChunkSize >= 0)) {
+    throw new RangeError(`Cannot serve stream: "maxChunkSize" must be a number >= 0, got "${maxChunkSize}"`);
+  }
+  if (typeof maxRanges !== "number" || !(maxRanges >= 1)) {
+    throw new RangeError(`Cannot serve stream: "maxRanges" must be a number >= 1, got "${maxRanges}"`);
+  }
+
+  const startedAt = new Date();
+  const headers = new Headers();
+  const origin = corsOrigin(cors, req);
+  if (origin !== null) {
+    headers.set("access-control-allow-origin", origin);
+    headers.set("access-control-expose-headers", EXPOSED_HEADERS);
+    if (origin !== "*") headers.set("vary", "Origin");
+  }
+
+  let size: number | null = null;
+  const report = (
+    status: number,
+    ranges: ByteRange[],
+    bytesPlanned: number,
+    bytesDelivered: number | null,
+    aborted: boolean,
+  ) => {
+    if (!onServed) return;
+    try {
+      onServed({
+        request: req,
+        path,
+        status,
+        size,
+        ranges,
+        bytesPlanned,
+        bytesDelivered,
+        startedAt,
+        durationMs: Date.now() - startedAt.getTime(),
+        aborted,
+        clientAddress,
+      });
+    } catch {
+      // observers never break streaming
+    }
+  };
+  // Responses without a file body: extra headers applied, event reported at once.
+  const finish = (status: number, body: string | null): Response => {
+    if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
+    report(status, [], 0, 0, false);
+    if (body === null || req.method === "HEAD") {
+      return new Response(null, { status, headers });
+    }
+    return textResponse(status, body, headers);
+  };
+
+  if (req.method === "OPTIONS" && origin !== null) {
+    headers.set("access-control-allow-methods", "GET, HEAD, OPTIONS");
+    headers.set(
+      "access-control-allow-headers",
+      req.headers.get("access-control-request-headers") ?? "Range, If-Range, If-Match, If-None-Match",
+    );
+    headers.set("access-control-max-age", "86400");
+    return finish(204, null);
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    headers.set("allow", "GET, HEAD");
+    return finish(405, "Method Not Allowed");
+  }
+
+  const opened = await source.open(path);
+  if (opened === "not-found") return finish(404, "Not Found");
+  if (opened === "forbidden") return finish(403, "Forbidden");
+  const file: OpenFile = opened;
+  try {
+    if (!file.stat.isFile || (accept && !(await accept(file.stat)))) {
+      file.close();
+      return finish(404, "Not Found");
+    }
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  size = file.stat.size;
+
+  const etag = fileETag(file.stat);
+  const lastModified = file.stat.mtime;
+  headers.set("etag", etag);
+  if (lastModified) headers.set("last-modified", lastModified.toUTCString());
+  if (cacheControl !== undefined) headers.set("cache-control", cacheControl);
+
+  const precondition = evaluatePreconditions(req.headers, { etag, lastModified });
+  if (precondition === 412) {
+    file.close();
+    return finish(412, "Precondition Failed");
+  }
+  if (precondition === 304) {
+    file.close();
+    return finish(304, null);
+  }
+
+  const type = contentType ?? contentTypeOf(path) ?? DEFAULT_MEDIA_TYPE;
+  headers.set("accept-ranges", "bytes");
+  headers.set("x-content-type-options", "nosniff");
+  if (downloadName !== undefined) headers.set("content-disposition", contentDisposition(downloadName));
+
+  const ranges = precondition === "full"
+    ? null
+    : parseRange(req.headers.get("range"), size, { maxOpenEndedLength: maxChunkSize, maxRanges });
+  if (ranges === "unsatisfiable") {
+    file.close();
+    headers.set("content-range", `bytes */${size}`);
+    return finish(416, "Range Not Satisfiable");
+  }
+
+  let status: number;
+  let length: number;
+  let sent: ByteRange[];
+  let body: (() => BodyInit) | null;
+  if (ranges === null || ranges.length === 1) {
+    const range = ranges?.[0] ?? { start: 0, end: size - 1 };
+    status = ranges ? 206 : 200;
+    length = range.end - range.start + 1;
+    sent = length > 0 ? [range] : [];
+    if (ranges) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
+    headers.set("content-type", type);
+    body = length > 0
+      ? () => file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted))
+      : null;
+  } else {
+    const layout = layoutMultipart(ranges, size, type);
+    status = 206;
+    length = layout.length;
+    sent = ranges;
+    headers.set("content-type", layout.contentType);
+    body = () => {
+      const chunks = multipartChunks(layout, (range) => file.read([range], READ_CHUNK_SIZE));
+      // closing the file in the generator's finally covers end, error and cancel alike
+      const owned = (async function* () {
+        try {
+          yield* chunks;
+        } finally {
+          file.close();
+        }
+      })();
+      return streamFromGenerator(owned, (bytes, aborted) => report(status, sent, length, bytes, aborted));
+    };
+  }
+  headers.set("content-length", String(length));
+  if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
+
+  if (req.method === "HEAD" || body === null) {
+    file.close();
+    report(status, sent, req.method === "HEAD" ? 0 : length, 0, false);
+    return new Response(null, { status, headers });
+  }
+  return new Response(body(), { status, headers });
+}
