@@ -2,7 +2,7 @@
  * Stream video and audio over HTTP from `Deno.serve` and `Bun.serve`, with complete RFC 9110
  * range and conditional-request semantics.
  *
- * ```ts
+ * ```ts ignore
  * import { serveStream } from "@sage/stream";
  *
  * Deno.serve((req) => serveStream(req, { path: "./videos/movie.mp4" }));

@@ -53,10 +53,13 @@ function checkCount(name: string, value: number, min: number): void {
  * import { fileChunks } from "@sage/stream";
  * import assert from "node:assert/strict";
  * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  *
- * writeFileSync("chunks.bin", new Uint8Array([1, 2, 3, 4, 5]));
+ * const path = join(tmpdir(), "chunks.bin");
+ * writeFileSync(path, new Uint8Array([1, 2, 3, 4, 5]));
  * const seen: number[] = [];
- * for await (const chunk of fileChunks("chunks.bin", { offset: 1, length: 3, chunkSize: 2 })) {
+ * for await (const chunk of fileChunks(path, { offset: 1, length: 3, chunkSize: 2 })) {
  *   seen.push(...chunk);
  * }
  * assert.deepEqual(seen, [2, 3, 4]);

@@ -98,12 +98,6 @@ export interface ServeStreamOptions {
 
 const EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag";
 
-function textResponse(status: number, message: string, headers: Headers): Response {
-  headers.set("content-type", "text/plain; charset=utf-8");
-  headers.set("x-content-type-options", "nosniff");
-  return new Response(message, { status, headers });
-}
-
 function corsOrigin(cors: string | readonly string[] | undefined, req: Request): string | null {
   if (cors === undefined) return null;
   if (typeof cors === "string") return cors;
@@ -145,10 +139,13 @@ function contentDisposition(name: string): string {
  * import { serveStream } from "@sage/stream";
  * import assert from "node:assert/strict";
  * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  *
- * writeFileSync("example.mp4", new Uint8Array(1000));
+ * const path = join(tmpdir(), "example.mp4");
+ * writeFileSync(path, new Uint8Array(1000));
  * const req = new Request("http://localhost/", { headers: { range: "bytes=0-1" } });
- * const res = await serveStream(req, { path: "example.mp4" });
+ * const res = await serveStream(req, { path });
  * assert.equal(res.status, 206);
  * assert.equal(res.headers.get("content-range"), "bytes 0-1/1000");
  * assert.equal((await res.arrayBuffer()).byteLength, 2);
@@ -215,14 +212,17 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
       // observers never break streaming
     }
   };
-  // Responses without a file body: extra headers applied, event reported at once.
-  const finish = (status: number, body: string | null): Response => {
+  // Responses without a file body: a short plain-text reason (HEAD gets its headers only),
+  // extra headers applied, the event reported at once.
+  const finish = (status: number, message: string | null): Response => {
+    if (message !== null) {
+      headers.set("content-type", "text/plain; charset=utf-8");
+      headers.set("content-length", String(message.length));
+      headers.set("x-content-type-options", "nosniff");
+    }
     if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
     report(status, [], 0, 0, false);
-    if (body === null || req.method === "HEAD") {
-      return new Response(null, { status, headers });
-    }
-    return textResponse(status, body, headers);
+    return new Response(req.method === "HEAD" ? null : message, { status, headers });
   };
 
   if (req.method === "OPTIONS" && origin !== null) {

@@ -1,0 +1,161 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { realpathSync } from "node:fs";
+import { serveStream } from "../src/serve_stream.ts";
+import { runtime } from "../src/runtime/mod.ts";
+import {
+  bodyBytes,
+  eventually,
+  openFdCount,
+  openHandlesTo,
+  patternBytes,
+  tempDir,
+  writeFixture,
+} from "./_fixtures.ts";
+
+const { dir, cleanup } = tempDir();
+after(cleanup);
+const SIZE = 4 * 1024 * 1024;
+const DATA = patternBytes(SIZE, 11);
+const MOVIE = realpathSync(writeFixture(dir, "movie.webm", DATA));
+
+test("runtime adapter matches the runtime running the tests", () => {
+  assert.equal(runtime.name, "Bun" in globalThis ? "bun" : "deno");
+});
+
+test("runtime.files.open() reports regular files, directories and missing paths", async () => {
+  const file = await runtime.files.open(MOVIE);
+  assert.ok(typeof file !== "string");
+  assert.equal(file.stat.size, SIZE);
+  assert.equal(file.stat.isFile, true);
+  assert.ok(file.stat.mtime instanceof Date);
+  file.close();
+  file.close(); // idempotent
+  const folder = await runtime.files.open(dir);
+  assert.ok(typeof folder !== "string");
+  assert.equal(folder.stat.isFile, false);
+  folder.close();
+  assert.equal(await runtime.files.open(`${dir}/missing.webm`), "not-found");
+  assert.equal(await runtime.files.open(`${MOVIE}/below`), "not-found");
+});
+
+test("serveStream() closes every file handle after hundreds of completed and cancelled streams", async () => {
+  const baseline = openFdCount();
+  const get = (headers: Record<string, string> = {}, method = "GET") =>
+    serveStream(new Request("http://localhost/", { method, headers }), { path: MOVIE });
+  for (let i = 0; i < 300; i++) {
+    switch (i % 6) {
+      case 0: { // completed range
+        const res = await get({ range: `bytes=${i}-${i + 999}` });
+        assert.deepEqual(await bodyBytes(res), DATA.subarray(i, i + 1000));
+        break;
+      }
+      case 1: { // cancelled after the first chunk, as players do on every seek
+        const res = await get();
+        const reader = res.body!.getReader();
+        await reader.read();
+        await reader.cancel();
+        break;
+      }
+      case 2: { // cancelled before reading
+        const res = await get({ range: "bytes=100-" });
+        await res.body!.cancel();
+        break;
+      }
+      case 3: { // multipart, cancelled midway
+        const res = await get({ range: "bytes=0-99999,200000-299999,-100000" });
+        const reader = res.body!.getReader();
+        await reader.read();
+        await reader.read();
+        await reader.cancel();
+        break;
+      }
+      case 4: { // bodiless answers
+        await (await get({}, "HEAD")).body?.cancel();
+        await (await get({ "if-none-match": "*" })).body?.cancel();
+        await (await get({ range: `bytes=${SIZE}-` })).body?.cancel();
+        break;
+      }
+      case 5: { // completed multipart
+        const res = await get({ range: "bytes=0-9,100-109" });
+        await res.arrayBuffer();
+        break;
+      }
+    }
+  }
+  assert.ok(
+    await eventually(() => openHandlesTo(MOVIE) === 0),
+    `handles to the file left: ${openHandlesTo(MOVIE)}`,
+  );
+  assert.ok(
+    await eventually(() => openFdCount() <= baseline),
+    `fds before ${baseline}, after ${openFdCount()}`,
+  );
+});
+
+test("a real server closes the file when the client goes away mid-stream", async () => {
+  const server = await runtime.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: (req) => serveStream(req, { path: MOVIE, maxChunkSize: 0 }),
+  });
+  try {
+    const base = `http://127.0.0.1:${server.port}/`;
+    for (let i = 0; i < 20; i++) {
+      const controller = new AbortController();
+      const res = await fetch(base, { signal: controller.signal, headers: { range: `bytes=${i * 1000}-` } });
+      assert.equal(res.status, 206);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      assert.equal(first.value?.[0], DATA[i * 1000]);
+      controller.abort();
+      await reader.cancel().catch(() => {});
+    }
+    const full = await fetch(base);
+    assert.deepEqual(await bodyBytes(full), DATA);
+    const ranged = await fetch(base, { headers: { range: "bytes=-5" } });
+    assert.deepEqual(await bodyBytes(ranged), DATA.subarray(SIZE - 5));
+    assert.ok(await eventually(() => openHandlesTo(MOVIE) === 0), `handles left: ${openHandlesTo(MOVIE)}`);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a real server keeps Content-Length on HEAD and sends no body", async () => {
+  const server = await runtime.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: (req) => serveStream(req, { path: MOVIE }),
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, {
+      method: "HEAD",
+      headers: { range: "bytes=0-1" },
+    });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get("content-length"), "2");
+    assert.equal(res.headers.get("content-range"), `bytes 0-1/${SIZE}`);
+    assert.equal((await bodyBytes(res)).byteLength, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test("runtime.clientAddress() reports the loopback client", async () => {
+  let seen: string | null = "unset";
+  const server = await runtime.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: (req, info) => {
+      seen = runtime.clientAddress(req, info);
+      return new Response("ok");
+    },
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`);
+    await res.text();
+    assert.equal(seen, "127.0.0.1");
+  } finally {
+    await server.close();
+  }
+});
