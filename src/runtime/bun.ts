@@ -9,6 +9,7 @@ import { open as openFile, stat } from "node:fs/promises";
 import type { ByteRange } from "../range.ts";
 import type {
   BodyDoneCallback,
+  CloseOptions,
   FileStat,
   Listener,
   ListenOptions,
@@ -120,7 +121,7 @@ export const bunRuntime: Runtime = {
     return Promise.resolve({
       hostname: server.hostname,
       port: server.port,
-      close: () => server.stop(false),
+      close: (options?: CloseOptions) => server.stop(options?.force === true),
     });
   },
 };

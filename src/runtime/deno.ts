@@ -7,6 +7,7 @@
 import type { ByteRange } from "../range.ts";
 import type {
   BodyDoneCallback,
+  CloseOptions,
   FileStat,
   Listener,
   ListenOptions,
@@ -136,15 +137,25 @@ export const denoRuntime: Runtime = {
   },
   listen(options: ListenOptions): Promise<Listener> {
     const { hostname, port, handler } = options;
+    // shutdown() waits for every response; aborting the signal cancels connections at once
+    const forced = new AbortController();
     return new Promise((resolve) => {
       const server = Deno.serve({
         hostname,
         port,
+        signal: forced.signal,
         onListen: (addr) => {
           resolve({
             hostname: addr.hostname,
             port: addr.port,
-            close: () => server.shutdown(),
+            close: async (closeOptions?: CloseOptions) => {
+              if (closeOptions?.force) {
+                forced.abort();
+                await server.finished;
+              } else {
+                await server.shutdown();
+              }
+            },
           });
         },
       }, (req, info) => handler(req, info));

@@ -68,14 +68,28 @@ export interface ListenOptions {
   handler: RuntimeHandler;
 }
 
+/** Options for {@linkcode Listener.close}. */
+export interface CloseOptions {
+  /**
+   * Close connections with responses still being sent instead of waiting for them.
+   *
+   * @default {false}
+   */
+  force?: boolean;
+}
+
 /** A server started by {@linkcode Runtime.listen}. */
 export interface Listener {
   /** The address it listens on. */
   readonly hostname: string;
   /** The port it listens on. */
   readonly port: number;
-  /** Stops accepting connections and waits for in-flight responses to end. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and waits for in-flight responses to end. With
+   * `{ force: true }`, in-flight response bodies are cut off at once (their files released)
+   * instead of waited for: a viewer's stream could otherwise keep the server up for hours.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** What one runtime adapter provides. */
