@@ -1,0 +1,331 @@
+/**
+ * Read queries over the watch log, for admin pages: events and viewings with filters, sorting
+ * and paging, and a summary.
+ *
+ * @module
+ */
+
+import { type Client, createClient, type InValue, type Row } from "@libsql/client";
+import { migrateWatchLog } from "./schema.ts";
+import type {
+  DailyViews,
+  ListEventsOptions,
+  ListViewingsOptions,
+  SummaryOptions,
+  TopVideo,
+  ViewingRecord,
+  ViewingSort,
+  WatchEventRecord,
+  WatchEventSort,
+  WatchLogFilter,
+  WatchLogList,
+  WatchLogPage,
+  WatchLogQueries,
+  WatchLogSummary,
+} from "./types.ts";
+
+const EVENT_SORT: Record<WatchEventSort, string> = {
+  startedAt: "started_at",
+  path: "path",
+  userId: "user_id",
+  status: "status",
+  bytes: "coalesce(bytes_delivered, bytes_planned)",
+  durationMs: "duration_ms",
+};
+
+const SHARE_SQL = "(CASE WHEN file_size > 0 THEN min(1.0, covered_bytes * 1.0 / file_size) END)";
+
+const VIEWING_SORT: Record<ViewingSort, string> = {
+  firstSeen: "first_seen",
+  lastSeen: "last_seen",
+  path: "path",
+  userId: "user_id",
+  requestCount: "request_count",
+  bytes: "bytes",
+  watchedShare: SHARE_SQL,
+};
+
+const EVENT_COLUMNS = "id, started_at, path, user_id, authenticated, client_ip, user_agent, status, " +
+  "file_size, range_start, range_end, range_count, bytes_planned, bytes_delivered, duration_ms, aborted, " +
+  "viewing_id";
+
+const VIEWING_COLUMNS = "id, path, user_id, authenticated, client_ip, user_agent, first_seen, last_seen, " +
+  "request_count, bytes, file_size, coverage, covered_bytes";
+
+interface _Where {
+  sql: string;
+  args: InValue[];
+}
+
+function _time(value: Date | number, what: string, name: string): number {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new TypeError(`Cannot ${what}: "${name}" must be a valid Date or a number of milliseconds`);
+  }
+  return ms;
+}
+
+/** Builds a WHERE clause; `fromColumn`/`toColumn` say which times the date range applies to. */
+function _where(
+  filter: WatchLogFilter & { viewingId?: number },
+  what: string,
+  fromColumn: string,
+  toColumn: string,
+): _Where {
+  const parts: string[] = [];
+  const args: InValue[] = [];
+  if (filter.authenticated !== undefined) {
+    parts.push("authenticated = ?");
+    args.push(filter.authenticated ? 1 : 0);
+  }
+  if (filter.from !== undefined) {
+    parts.push(`${fromColumn} >= ?`);
+    args.push(_time(filter.from, what, "from"));
+  }
+  if (filter.to !== undefined) {
+    parts.push(`${toColumn} < ?`);
+    args.push(_time(filter.to, what, "to"));
+  }
+  if (filter.userId !== undefined) {
+    parts.push("user_id = ?");
+    args.push(filter.userId);
+  }
+  if (filter.clientIp !== undefined) {
+    parts.push("client_ip = ?");
+    args.push(filter.clientIp);
+  }
+  if (filter.path !== undefined && filter.path !== "") {
+    // instr() instead of LIKE: no wildcard escaping, every character literal
+    parts.push("instr(lower(path), lower(?)) > 0");
+    args.push(filter.path);
+  }
+  if (filter.viewingId !== undefined) {
+    parts.push("viewing_id = ?");
+    args.push(filter.viewingId);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", args };
+}
+
+function _page<S extends string>(
+  options: WatchLogPage<S>,
+  sorts: Record<S, string>,
+  defaultSort: S,
+  what: string,
+): { orderBy: string; limit: number; offset: number } {
+  const { sort = defaultSort, order = "desc", limit = 50, offset = 0 } = options;
+  if (!Object.hasOwn(sorts, sort)) {
+    throw new TypeError(`Cannot ${what}: "sort" must be one of ${Object.keys(sorts).join(", ")}`);
+  }
+  if (order !== "asc" && order !== "desc") {
+    throw new TypeError(`Cannot ${what}: "order" must be "asc" or "desc"`);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new RangeError(`Cannot ${what}: "limit" must be an integer from 1 to 1000`);
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new RangeError(`Cannot ${what}: "offset" must be a non-negative integer`);
+  }
+  const dir = order === "asc" ? "ASC" : "DESC";
+  // id breaks ties, so pages never overlap or skip rows
+  return { orderBy: `ORDER BY ${sorts[sort]} ${dir}, id ${dir}`, limit, offset };
+}
+
+function _num(value: unknown): number {
+  return Number(value ?? 0);
+}
+
+function _numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function _strOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function _eventRecord(row: Row): WatchEventRecord {
+  return {
+    id: _num(row.id),
+    startedAt: new Date(_num(row.started_at)),
+    path: String(row.path),
+    userId: _strOrNull(row.user_id),
+    authenticated: _num(row.authenticated) !== 0,
+    clientIp: _strOrNull(row.client_ip),
+    userAgent: _strOrNull(row.user_agent),
+    status: _num(row.status),
+    fileSize: _numOrNull(row.file_size),
+    rangeStart: _numOrNull(row.range_start),
+    rangeEnd: _numOrNull(row.range_end),
+    rangeCount: _num(row.range_count),
+    bytesPlanned: _num(row.bytes_planned),
+    bytesDelivered: _numOrNull(row.bytes_delivered),
+    durationMs: _num(row.duration_ms),
+    aborted: _num(row.aborted) !== 0,
+    viewingId: _numOrNull(row.viewing_id),
+  };
+}
+
+function _viewingRecord(row: Row): ViewingRecord {
+  const fileSize = _numOrNull(row.file_size);
+  const coveredBytes = _num(row.covered_bytes);
+  let coverage: [number, number][] = [];
+  try {
+    coverage = JSON.parse(String(row.coverage));
+  } catch {
+    // a damaged cell must not break the page
+  }
+  return {
+    id: _num(row.id),
+    path: String(row.path),
+    userId: _strOrNull(row.user_id),
+    authenticated: _num(row.authenticated) !== 0,
+    clientIp: _strOrNull(row.client_ip),
+    userAgent: _strOrNull(row.user_agent),
+    firstSeen: new Date(_num(row.first_seen)),
+    lastSeen: new Date(_num(row.last_seen)),
+    requestCount: _num(row.request_count),
+    bytes: _num(row.bytes),
+    fileSize,
+    coverage,
+    coveredBytes,
+    watchedShare: fileSize !== null && fileSize > 0 ? Math.min(1, coveredBytes / fileSize) : null,
+  };
+}
+
+/** Where the queries read from: a ready client, or a URL to open. */
+export type WatchLogSource = Client | { url: string; authToken?: string };
+
+function _isClient(source: WatchLogSource): source is Client {
+  return typeof (source as Client).execute === "function";
+}
+
+/**
+ * Read queries over a watch log database, for admin pages. The tables are created on first use
+ * if missing. Events still queued in a logger (up to its `flushIntervalMs`) are not seen.
+ *
+ * Date filters: events match by start time; viewings match when they overlap `[from, to)`;
+ * the summary counts viewings that began in `[from, to)`. Days are UTC.
+ *
+ * @param source A `@libsql/client` client (not closed by these queries), or `{ url, authToken }`
+ *   to open one (closed by nothing: keep the queries for the life of the process).
+ * @returns The queries.
+ *
+ * @example Usage
+ * ```ts
+ * import { createWatchLogQueries } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const queries = createWatchLogQueries({ url: ":memory:" });
+ * const page = await queries.listViewings({ authenticated: true, limit: 20 });
+ * assert.equal(page.total, 0);
+ * ```
+ */
+export function createWatchLogQueries(source: WatchLogSource): WatchLogQueries {
+  let client: Client | null = _isClient(source) ? source : null;
+  let ready: Promise<Client> | null = null;
+  const open = (): Promise<Client> => {
+    ready ??= (async () => {
+      client ??= createClient({
+        url: (source as { url: string }).url,
+        authToken: (source as { authToken?: string }).authToken,
+      });
+      await migrateWatchLog(client);
+      return client;
+    })();
+    ready.catch(() => ready = null); // try again on the next call
+    return ready;
+  };
+
+  return {
+    async listEvents(options: ListEventsOptions = {}): Promise<WatchLogList<WatchEventRecord>> {
+      const what = "list watch events";
+      const where = _where(options, what, "started_at", "started_at");
+      const { orderBy, limit, offset } = _page(options, EVENT_SORT, "startedAt", what);
+      const db = await open();
+      const [rows, count] = await db.batch([
+        {
+          sql: `SELECT ${EVENT_COLUMNS} FROM watch_events ${where.sql} ${orderBy} LIMIT ? OFFSET ?`,
+          args: [...where.args, limit, offset],
+        },
+        { sql: `SELECT count(*) AS n FROM watch_events ${where.sql}`, args: where.args },
+      ], "read");
+      return { items: rows.rows.map(_eventRecord), total: _num(count.rows[0]?.n), limit, offset };
+    },
+
+    async listViewings(options: ListViewingsOptions = {}): Promise<WatchLogList<ViewingRecord>> {
+      const what = "list viewings";
+      const where = _where(options, what, "last_seen", "first_seen");
+      const { orderBy, limit, offset } = _page(options, VIEWING_SORT, "firstSeen", what);
+      const db = await open();
+      const [rows, count] = await db.batch([
+        {
+          sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings ${where.sql} ${orderBy} LIMIT ? OFFSET ?`,
+          args: [...where.args, limit, offset],
+        },
+        { sql: `SELECT count(*) AS n FROM watch_viewings ${where.sql}`, args: where.args },
+      ], "read");
+      return { items: rows.rows.map(_viewingRecord), total: _num(count.rows[0]?.n), limit, offset };
+    },
+
+    async getViewing(id: number): Promise<ViewingRecord | null> {
+      const db = await open();
+      const result = await db.execute({
+        sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings WHERE id = ?`,
+        args: [id],
+      });
+      return result.rows.length ? _viewingRecord(result.rows[0]) : null;
+    },
+
+    async summary(options: SummaryOptions = {}): Promise<WatchLogSummary> {
+      const what = "summarize the watch log";
+      const { topLimit = 10 } = options;
+      if (!Number.isInteger(topLimit) || topLimit < 0 || topLimit > 1000) {
+        throw new RangeError(`Cannot ${what}: "topLimit" must be an integer from 0 to 1000`);
+      }
+      const where = _where(options, what, "first_seen", "first_seen");
+      const db = await open();
+      const [totals, days, top] = await db.batch([
+        {
+          sql: `SELECT count(*) AS viewings, coalesce(sum(request_count), 0) AS requests,
+              count(DISTINCT viewer_key) AS viewers, count(DISTINCT user_id) AS users,
+              coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
+            FROM watch_viewings ${where.sql}`,
+          args: where.args,
+        },
+        {
+          sql: `SELECT strftime('%Y-%m-%d', first_seen / 1000, 'unixepoch') AS day, count(*) AS viewings,
+              count(DISTINCT viewer_key) AS viewers, coalesce(sum(bytes), 0) AS bytes
+            FROM watch_viewings ${where.sql} GROUP BY day ORDER BY day`,
+          args: where.args,
+        },
+        {
+          sql: `SELECT path, count(*) AS viewings, count(DISTINCT viewer_key) AS viewers,
+              coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
+            FROM watch_viewings ${where.sql} GROUP BY path ORDER BY viewings DESC, bytes DESC, path LIMIT ?`,
+          args: [...where.args, topLimit],
+        },
+      ], "read");
+      const t = totals.rows[0];
+      return {
+        viewings: _num(t?.viewings),
+        requests: _num(t?.requests),
+        uniqueViewers: _num(t?.viewers),
+        uniqueUsers: _num(t?.users),
+        bytes: _num(t?.bytes),
+        averageWatchedShare: _numOrNull(t?.share),
+        viewsPerDay: days.rows.map((r): DailyViews => ({
+          day: String(r.day),
+          viewings: _num(r.viewings),
+          uniqueViewers: _num(r.viewers),
+          bytes: _num(r.bytes),
+        })),
+        topVideos: top.rows.map((r): TopVideo => ({
+          path: String(r.path),
+          viewings: _num(r.viewings),
+          uniqueViewers: _num(r.viewers),
+          bytes: _num(r.bytes),
+          averageWatchedShare: _numOrNull(r.share),
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The watch log's tables, created and migrated by the logger itself.
+ *
+ * Migrations are numbered and recorded in `watch_log_schema`. They run inside one write
+ * transaction (`BEGIN IMMEDIATE` on embedded files), so when several processes start at once
+ * one migrates and the others find the work done.
+ *
+ * @module
+ */
+
+import type { Client } from "@libsql/client";
+
+/** The schema version this code writes and reads. */
+export const WATCH_LOG_SCHEMA_VERSION = 1;
+
+/** Statements of each migration, by the version they bring the database to. */
+const MIGRATIONS: readonly (readonly string[])[] = [
+  // 1: events and viewings
+  [
+    `CREATE TABLE IF NOT EXISTS watch_viewings (
+      id INTEGER PRIMARY KEY,
+      viewer_key TEXT NOT NULL,
+      path TEXT NOT NULL,
+      user_id TEXT,
+      authenticated INTEGER NOT NULL,
+      client_ip TEXT,
+      user_agent TEXT,
+      first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL,
+      request_count INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      file_size INTEGER,
+      coverage TEXT NOT NULL,
+      covered_bytes INTEGER NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS watch_viewings_lookup ON watch_viewings (viewer_key, path, last_seen)`,
+    `CREATE INDEX IF NOT EXISTS watch_viewings_first_seen ON watch_viewings (first_seen)`,
+    `CREATE INDEX IF NOT EXISTS watch_viewings_user ON watch_viewings (user_id, first_seen)`,
+    `CREATE INDEX IF NOT EXISTS watch_viewings_path ON watch_viewings (path, first_seen)`,
+    `CREATE TABLE IF NOT EXISTS watch_events (
+      id INTEGER PRIMARY KEY,
+      started_at INTEGER NOT NULL,
+      path TEXT NOT NULL,
+      user_id TEXT,
+      authenticated INTEGER NOT NULL,
+      client_ip TEXT,
+      user_agent TEXT,
+      status INTEGER NOT NULL,
+      file_size INTEGER,
+      range_start INTEGER,
+      range_end INTEGER,
+      range_count INTEGER NOT NULL,
+      bytes_planned INTEGER NOT NULL,
+      bytes_delivered INTEGER,
+      duration_ms REAL NOT NULL,
+      aborted INTEGER NOT NULL,
+      viewing_id INTEGER REFERENCES watch_viewings (id)
+    )`,
+    `CREATE INDEX IF NOT EXISTS watch_events_started_at ON watch_events (started_at)`,
+    `CREATE INDEX IF NOT EXISTS watch_events_viewing ON watch_events (viewing_id)`,
+    `CREATE INDEX IF NOT EXISTS watch_events_user ON watch_events (user_id, started_at)`,
+  ],
+];
+
+async function _currentVersion(client: Pick<Client, "execute">): Promise<number> {
+  const result = await client.execute("SELECT coalesce(max(version), 0) AS version FROM watch_log_schema");
+  return Number(result.rows[0]?.version ?? 0);
+}
+
+/**
+ * Creates or upgrades the watch log tables in `client`'s database; does nothing when they are
+ * current. Embedded files are switched to WAL mode so readers never block the writer.
+ *
+ * @param client The database.
+ * @returns The schema version of the database afterwards.
+ */
+export async function migrateWatchLog(client: Client): Promise<number> {
+  if (client.protocol === "file") {
+    // WAL is persistent in the file: concurrent readers, one writer, no reader/writer blocking.
+    await client.execute("PRAGMA journal_mode = WAL");
+  }
+  try {
+    const version = await _currentVersion(client);
+    if (version >= WATCH_LOG_SCHEMA_VERSION) return version;
+  } catch {
+    // no schema table yet: create it below
+  }
+  const tx = await client.transaction("write");
+  try {
+    await tx.execute(
+      "CREATE TABLE IF NOT EXISTS watch_log_schema (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    );
+    // Read again under the write lock: another process may have migrated meanwhile.
+    let version = await _currentVersion(tx);
+    while (version < WATCH_LOG_SCHEMA_VERSION) {
+      const statements = MIGRATIONS[version];
+      version++;
+      await tx.batch([
+        ...statements,
+        {
+          sql: "INSERT INTO watch_log_schema (version, applied_at) VALUES (?, ?)",
+          args: [version, Date.now()],
+        },
+      ]);
+    }
+    await tx.commit();
+    return version;
+  } finally {
+    tx.close();
+  }
+}

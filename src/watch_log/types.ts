@@ -1,0 +1,407 @@
+/**
+ * Types shared by the watch logger, its writer and its queries.
+ *
+ * @module
+ */
+
+import type { Client } from "@libsql/client";
+import type { ByteRange } from "../range.ts";
+import type { StreamEvent } from "../serve_stream.ts";
+
+/** Who made a request, as {@linkcode WatchLoggerOptions.identify} reports it. */
+export interface WatchIdentity {
+  /** The user's id, or `null`/absent for anonymous requests. */
+  userId?: string | null;
+  /** Whether the request was authenticated (the original's `is_authenticated`). */
+  authenticated: boolean;
+}
+
+/** Options for {@linkcode createWatchLogger}. */
+export interface WatchLoggerOptions {
+  /**
+   * The database: `file:PATH` for an embedded libSQL file (relative paths are relative to the
+   * working directory), or `libsql://`, `http://`, `https://`, `ws://`, `wss://` for a libSQL
+   * server (sqld, Turso) that several app servers share. Ignored when `client` is given.
+   *
+   * @default {"file:watch-log.db"}
+   */
+  url?: string;
+  /** The token for a libSQL server URL. */
+  authToken?: string;
+  /**
+   * A ready `@libsql/client` client to write to instead of opening `url`. The logger does not
+   * close it. For `file:` clients, give it a busy `timeout` yourself.
+   */
+  client?: Client;
+  /**
+   * Says who made a request (stands in for Django's `request.user`). Called by the writer, off
+   * the response path, once per logged event; may be async. Errors count as anonymous and are
+   * reported to `onError`.
+   *
+   * @default {() => ({ userId: null, authenticated: false })}
+   */
+  identify?: (request: Request) => WatchIdentity | Promise<WatchIdentity>;
+  /**
+   * Which served responses are logged.
+   *
+   * @default {(e) => e.request.method === "GET" && (e.status === 200 || e.status === 206)}
+   */
+  shouldLog?: (event: StreamEvent) => boolean;
+  /**
+   * Requests by the same viewer (the user, or the client address and user agent when anonymous)
+   * for the same path are one viewing while no gap between them is longer than this, in ms.
+   *
+   * @default {1800000}
+   */
+  idleWindowMs?: number;
+  /**
+   * Most events written in one transaction; reaching it starts a write right away.
+   *
+   * @default {200}
+   */
+  batchSize?: number;
+  /**
+   * Longest time, in ms, an event waits in the queue before a write starts.
+   *
+   * @default {1000}
+   */
+  flushIntervalMs?: number;
+  /**
+   * Most events held in memory. When full, the oldest are dropped, counted in
+   * `stats().dropped` and reported to `onError`. At least `batchSize`.
+   *
+   * @default {10000}
+   */
+  maxQueue?: number;
+  /**
+   * Delay, in ms, before the first retry of a failed write; it doubles (with jitter) on each
+   * further failure up to `retryMaxMs`.
+   *
+   * @default {250}
+   */
+  retryBaseMs?: number;
+  /**
+   * Longest delay, in ms, between retries of a failed write.
+   *
+   * @default {30000}
+   */
+  retryMaxMs?: number;
+  /**
+   * How long, in ms, a write to an embedded `file:` database waits for another connection's
+   * lock before failing (and being retried later). Embedded writes run on the calling thread,
+   * so this is kept short.
+   *
+   * @default {100}
+   */
+  busyTimeoutMs?: number;
+  /**
+   * How long, in ms, `close()` keeps retrying to write what is queued before it gives up and
+   * counts the rest as dropped.
+   *
+   * @default {10000}
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Receives write failures, dropped events ({@linkcode WatchLogDropError}) and `identify`
+   * errors. Never called synchronously from `record()`.
+   *
+   * @default {(err) => console.error("watch log:", err)}
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** Counters reported by {@linkcode WatchLogger.stats}. */
+export interface WatchLogStats {
+  /** Events waiting to be written, including a batch being written now. */
+  queued: number;
+  /** Events written to the database. */
+  written: number;
+  /** Events put back in the queue after a failed write (counted each time). */
+  retried: number;
+  /** Events lost: dropped from a full queue, or still queued when `close()` gave up. */
+  dropped: number;
+  /** Write attempts that failed. */
+  failedWrites: number;
+}
+
+/** One request to record with {@linkcode WatchLogger.logWatchRequest}. */
+export interface WatchRequestEntry {
+  /** The file path that was watched. */
+  path: string;
+  /** The user's id, or `null` for anonymous viewers. */
+  userId?: string | null;
+  /** Whether the viewer was authenticated. Defaults to whether `userId` is set. */
+  authenticated?: boolean;
+  /** The client's address. */
+  clientIp?: string | null;
+  /** The user agent; read from `request` when absent. */
+  userAgent?: string | null;
+  /** The request, used only for its `User-Agent` header. */
+  request?: Request;
+  /** When it happened. Defaults to now. */
+  at?: Date;
+  /** The response status. Defaults to `200`. */
+  status?: number;
+  /** The file's length in bytes, when known. */
+  size?: number | null;
+  /** The byte ranges sent. Defaults to none. */
+  ranges?: ByteRange[];
+  /** Bytes sent. Defaults to the length of `ranges`. */
+  bytes?: number;
+  /** Milliseconds the response took. Defaults to `0`. */
+  durationMs?: number;
+  /** Whether the client went away early. Defaults to `false`. */
+  aborted?: boolean;
+}
+
+/** Filters shared by the event and viewing lists and the summary. */
+export interface WatchLogFilter {
+  /** Only authenticated (`true`) or only anonymous (`false`) viewers. */
+  authenticated?: boolean;
+  /** From this time on (inclusive). Events by start; viewings still active at or after it. */
+  from?: Date | number;
+  /** Before this time (exclusive). Events by start; viewings that began before it. */
+  to?: Date | number;
+  /** Only this user id. */
+  userId?: string;
+  /** Only paths containing this text (case-insensitive for ASCII). */
+  path?: string;
+  /** Only this client address. */
+  clientIp?: string;
+}
+
+/** Paging and order for the lists. */
+export interface WatchLogPage<Sort extends string> {
+  /** The column to sort by. */
+  sort?: Sort;
+  /**
+   * `"asc"` or `"desc"`.
+   *
+   * @default {"desc"}
+   */
+  order?: "asc" | "desc";
+  /**
+   * Most rows returned, 1 to 1000.
+   *
+   * @default {50}
+   */
+  limit?: number;
+  /**
+   * Rows skipped.
+   *
+   * @default {0}
+   */
+  offset?: number;
+}
+
+/** Sort keys of {@linkcode WatchLogQueries.listEvents}. */
+export type WatchEventSort = "startedAt" | "path" | "userId" | "status" | "bytes" | "durationMs";
+
+/** Sort keys of {@linkcode WatchLogQueries.listViewings}. */
+export type ViewingSort =
+  | "firstSeen"
+  | "lastSeen"
+  | "path"
+  | "userId"
+  | "requestCount"
+  | "bytes"
+  | "watchedShare";
+
+/** Options for {@linkcode WatchLogQueries.listEvents}. */
+export interface ListEventsOptions extends WatchLogFilter, WatchLogPage<WatchEventSort> {
+  /** Only the events of this viewing. */
+  viewingId?: number;
+}
+
+/** Options for {@linkcode WatchLogQueries.listViewings}. */
+export interface ListViewingsOptions extends WatchLogFilter, WatchLogPage<ViewingSort> {}
+
+/** Options for {@linkcode WatchLogQueries.summary}. */
+export interface SummaryOptions extends WatchLogFilter {
+  /**
+   * How many videos `topVideos` lists.
+   *
+   * @default {10}
+   */
+  topLimit?: number;
+}
+
+/** One page of rows, with the number of rows matching the filters. */
+export interface WatchLogList<T> {
+  /** The rows of this page. */
+  items: T[];
+  /** Rows matching the filters, on all pages. */
+  total: number;
+  /** The page size used. */
+  limit: number;
+  /** The offset used. */
+  offset: number;
+}
+
+/** One logged response (a row of `watch_events`). */
+export interface WatchEventRecord {
+  /** Row id. */
+  id: number;
+  /** When the request started. */
+  startedAt: Date;
+  /** The file path. */
+  path: string;
+  /** The user's id, or `null`. */
+  userId: string | null;
+  /** Whether the request was authenticated. */
+  authenticated: boolean;
+  /** The client's address, or `null`. */
+  clientIp: string | null;
+  /** The `User-Agent` header, or `null`. */
+  userAgent: string | null;
+  /** The response status. */
+  status: number;
+  /** The file's length, or `null`. */
+  fileSize: number | null;
+  /** First byte sent, or `null` without a body. */
+  rangeStart: number | null;
+  /** Last byte sent (inclusive), or `null` without a body. */
+  rangeEnd: number | null;
+  /** Number of ranges sent (more than one for multipart responses). */
+  rangeCount: number;
+  /** Body length announced. */
+  bytesPlanned: number;
+  /** Body bytes actually handed to the runtime, or `null` where it cannot be observed. */
+  bytesDelivered: number | null;
+  /** Milliseconds from the request until the body ended. */
+  durationMs: number;
+  /** Whether the client went away early. */
+  aborted: boolean;
+  /** The viewing this request belongs to. */
+  viewingId: number | null;
+}
+
+/** One viewing: a viewer's requests for one file with no long gap (a row of `watch_viewings`). */
+export interface ViewingRecord {
+  /** Row id. */
+  id: number;
+  /** The file path. */
+  path: string;
+  /** The user's id, or `null` for anonymous viewers. */
+  userId: string | null;
+  /** Whether the viewer was authenticated. */
+  authenticated: boolean;
+  /** The client's address at the first request. */
+  clientIp: string | null;
+  /** The user agent at the first request. */
+  userAgent: string | null;
+  /** When the first request started. */
+  firstSeen: Date;
+  /** When the last request ended. */
+  lastSeen: Date;
+  /** Requests in this viewing. */
+  requestCount: number;
+  /** Bytes sent (delivered where observable, planned otherwise). */
+  bytes: number;
+  /** The file's length, or `null` when unknown. */
+  fileSize: number | null;
+  /** The parts of the file served, as merged inclusive `[start, end]` byte intervals. */
+  coverage: [number, number][];
+  /** Bytes covered by `coverage` (each byte once, however often it was sent). */
+  coveredBytes: number;
+  /** `coveredBytes / fileSize` (0 to 1), or `null` when the size is unknown or zero. */
+  watchedShare: number | null;
+}
+
+/** Views of one day (UTC) in {@linkcode WatchLogSummary.viewsPerDay}. */
+export interface DailyViews {
+  /** The day, `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** Viewings that began that day. */
+  viewings: number;
+  /** Distinct viewers among them. */
+  uniqueViewers: number;
+  /** Bytes sent by those viewings. */
+  bytes: number;
+}
+
+/** One of the most viewed files in {@linkcode WatchLogSummary.topVideos}. */
+export interface TopVideo {
+  /** The file path. */
+  path: string;
+  /** Viewings of it. */
+  viewings: number;
+  /** Distinct viewers. */
+  uniqueViewers: number;
+  /** Bytes sent. */
+  bytes: number;
+  /** Average share of the file watched per viewing (0 to 1), or `null` when sizes are unknown. */
+  averageWatchedShare: number | null;
+}
+
+/** Totals over the viewings matching a filter. */
+export interface WatchLogSummary {
+  /** Viewings. */
+  viewings: number;
+  /** Requests logged in those viewings. */
+  requests: number;
+  /** Distinct viewers (users, or address and user agent when anonymous). */
+  uniqueViewers: number;
+  /** Distinct authenticated users. */
+  uniqueUsers: number;
+  /** Bytes sent. */
+  bytes: number;
+  /** Average share of the file watched per viewing (0 to 1), or `null` when sizes are unknown. */
+  averageWatchedShare: number | null;
+  /** Per day (UTC), oldest first. */
+  viewsPerDay: DailyViews[];
+  /** The most viewed files, most viewings first. */
+  topVideos: TopVideo[];
+}
+
+/** Read access to a watch log, for admin pages. */
+export interface WatchLogQueries {
+  /** Lists logged responses, newest first by default. */
+  listEvents(options?: ListEventsOptions): Promise<WatchLogList<WatchEventRecord>>;
+  /** Lists viewings, most recently started first by default. */
+  listViewings(options?: ListViewingsOptions): Promise<WatchLogList<ViewingRecord>>;
+  /** Counts views per day, top videos, unique viewers and bytes for the viewings matching. */
+  summary(options?: SummaryOptions): Promise<WatchLogSummary>;
+  /** One viewing by id, or `null`. */
+  getViewing(id: number): Promise<ViewingRecord | null>;
+}
+
+/** The watch logger returned by {@linkcode createWatchLogger}. */
+export interface WatchLogger extends WatchLogQueries {
+  /**
+   * Queues one served response for writing. Never throws and never waits for the database:
+   * pass it as `onServed`. Responses `shouldLog` rejects are ignored.
+   */
+  record(event: StreamEvent): void;
+  /**
+   * Writes one request now, bypassing the queue (the original's `log_watch_request`), for
+   * custom handlers. Rejects when the write fails.
+   */
+  logWatchRequest(entry: WatchRequestEntry): Promise<void>;
+  /** Writes everything queued so far. Rejects when a write fails (events stay queued). */
+  flush(): Promise<void>;
+  /**
+   * Stops accepting events, writes what is queued (retrying up to `closeTimeoutMs`), then
+   * closes the database if the logger opened it. Never rejects; safe to call twice.
+   */
+  close(): Promise<void>;
+  /** The current counters. */
+  stats(): WatchLogStats;
+  /** The database client (opened on first use). */
+  client(): Promise<Client>;
+}
+
+/** Reported to `onError` when events were dropped because the queue was full. */
+export class WatchLogDropError extends Error {
+  /** How many events were dropped since the last report. */
+  readonly count: number;
+  /**
+   * @param count How many events were dropped.
+   * @param reason Why.
+   */
+  constructor(count: number, reason: string) {
+    super(`Watch log dropped ${count} event${count === 1 ? "" : "s"}: ${reason}`);
+    this.name = "WatchLogDropError";
+    this.count = count;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Pure helpers that group requests into viewings: who the viewer is, which bytes a response
+ * covered, and the union of covered intervals.
+ *
+ * @module
+ */
+
+import type { ByteRange } from "../range.ts";
+
+/** An inclusive byte interval `[start, end]`. */
+export type Interval = [number, number];
+
+/**
+ * The key that makes requests one viewer's: the user id when known, otherwise the client
+ * address and user agent together.
+ *
+ * @param userId The user's id, or `null`.
+ * @param clientIp The client's address, or `null`.
+ * @param userAgent The `User-Agent` header, or `null`.
+ * @returns The viewer key.
+ *
+ * @example Usage
+ * ```ts
+ * import { viewerKey } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(viewerKey("42", "10.0.0.1", "curl"), "user:42");
+ * assert.equal(viewerKey(null, "10.0.0.1", "curl"), "anon:10.0.0.1 curl");
+ * ```
+ */
+export function viewerKey(userId: string | null, clientIp: string | null, userAgent: string | null): string {
+  return userId !== null ? `user:${userId}` : `anon:${clientIp ?? ""} ${userAgent ?? ""}`;
+}
+
+/**
+ * The byte intervals a response actually covered: its ranges, cut short to the bytes delivered
+ * when a single-range body was aborted. Multipart bodies, and bodies whose delivery the
+ * runtime does not report (`null`), count their ranges as planned.
+ *
+ * @param ranges The ranges sent.
+ * @param bytesDelivered The body bytes delivered, or `null` when unknown.
+ * @returns The covered intervals (possibly empty).
+ *
+ * @example Usage
+ * ```ts
+ * import { servedIntervals } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(servedIntervals([{ start: 100, end: 199 }], 10), [[100, 109]]);
+ * assert.deepEqual(servedIntervals([{ start: 100, end: 199 }], null), [[100, 199]]);
+ * ```
+ */
+export function servedIntervals(ranges: readonly ByteRange[], bytesDelivered: number | null): Interval[] {
+  if (ranges.length === 1 && bytesDelivered !== null) {
+    const { start, end } = ranges[0];
+    const last = Math.min(end, start + bytesDelivered - 1);
+    return last >= start ? [[start, last]] : [];
+  }
+  return ranges.filter((r) => r.end >= r.start).map((r): Interval => [r.start, r.end]);
+}
+
+/**
+ * Merges intervals into a sorted list of disjoint ones; touching intervals (`[0,9]`, `[10,19]`)
+ * become one.
+ *
+ * @param intervals The intervals, in any order, possibly overlapping.
+ * @returns The union, sorted by start.
+ *
+ * @example Usage
+ * ```ts
+ * import { mergeIntervals } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(mergeIntervals([[10, 19], [0, 9], [15, 30], [40, 50]]), [[0, 30], [40, 50]]);
+ * ```
+ */
+export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
+  const sorted = intervals.filter(([s, e]) => e >= s).sort((a, b) => a[0] - b[0]);
+  const merged: Interval[] = [];
+  for (const [start, end] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && start <= last[1] + 1) {
+      if (end > last[1]) last[1] = end;
+    } else {
+      merged.push([start, end]);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Bytes covered by disjoint intervals.
+ *
+ * @param intervals Merged intervals, as {@linkcode mergeIntervals} returns.
+ * @returns The number of bytes.
+ */
+export function coveredBytes(intervals: readonly Interval[]): number {
+  let total = 0;
+  for (const [start, end] of intervals) total += end - start + 1;
+  return total;
+}
