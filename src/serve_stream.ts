@@ -79,7 +79,10 @@ export interface ServeStreamOptions {
    * and `ETag` to scripts, and answers `OPTIONS` preflights. Off by default.
    */
   cors?: string | readonly string[];
-  /** When set, `Content-Disposition: attachment` with this file name, so browsers download. */
+  /**
+   * When set, `Content-Disposition: attachment` with this file name, so browsers download.
+   * Otherwise `Content-Disposition: inline` is sent.
+   */
   downloadName?: string;
   /** Extra headers added to every response (they override the computed ones). */
   headers?: HeadersInit;
@@ -273,7 +276,12 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   const type = contentType ?? contentTypeOf(path) ?? DEFAULT_MEDIA_TYPE;
   headers.set("accept-ranges", "bytes");
   headers.set("x-content-type-options", "nosniff");
-  if (downloadName !== undefined) headers.set("content-disposition", contentDisposition(downloadName));
+  // Explicit even when inline: Bun otherwise adds a type-less `filename=` to file bodies (and
+  // only to them, so HEAD and GET would differ).
+  headers.set(
+    "content-disposition",
+    downloadName === undefined ? "inline" : contentDisposition(downloadName),
+  );
 
   const ranges = precondition === "full"
     ? null

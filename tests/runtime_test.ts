@@ -159,3 +159,28 @@ test("runtime.clientAddress() reports the loopback client", async () => {
     await server.close();
   }
 });
+
+test("a real server sends HEAD the same headers as GET, on every status", async () => {
+  const server = await runtime.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: (req) => serveStream(req, { path: MOVIE }),
+  });
+  try {
+    const url = `http://127.0.0.1:${server.port}/`;
+    const cases: Record<string, string>[] = [{}, { range: "bytes=0-1" }, { range: `bytes=${SIZE}-` }, {
+      "if-none-match": "*",
+    }];
+    for (const headers of cases) {
+      const get = await fetch(url, { headers });
+      await get.arrayBuffer();
+      const head = await fetch(url, { method: "HEAD", headers });
+      await head.arrayBuffer();
+      const strip = (h: Headers) => [...h].filter(([k]) => k !== "date");
+      assert.equal(head.status, get.status, JSON.stringify(headers));
+      assert.deepEqual(strip(head.headers), strip(get.headers), JSON.stringify(headers));
+    }
+  } finally {
+    await server.close();
+  }
+});
