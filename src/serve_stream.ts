@@ -101,6 +101,19 @@ export interface ServeStreamOptions {
 
 const EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag";
 
+// RFC 9110 §6.6.1: an origin server with a clock sends Date. Bun leaves it off bodiless
+// responses, so it is set here, formatted at most once a second.
+let dateSecond = 0;
+let dateValue = "";
+function httpDateNow(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
 function corsOrigin(cors: string | readonly string[] | undefined, req: Request): string | null {
   if (cors === undefined) return null;
   if (typeof cors === "string") return cors;
@@ -180,7 +193,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   }
 
   const startedAt = new Date();
-  const headers = new Headers();
+  const headers = new Headers({ date: httpDateNow(startedAt.getTime()) });
   const origin = corsOrigin(cors, req);
   if (origin !== null) {
     headers.set("access-control-allow-origin", origin);

@@ -178,6 +178,9 @@ test("a real server sends HEAD the same headers as GET, on every status", async 
         await get.arrayBuffer();
         const head = await fetch(url, { method: "HEAD", headers });
         await head.arrayBuffer();
+        // RFC 9110 §6.6.1: Date on every response (Bun leaves it off bodiless ones by itself)
+        assert.match(head.headers.get("date") ?? "", /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+        assert.ok(get.headers.has("date"));
         const strip = (h: Headers) => [...h].filter(([k]) => k !== "date");
         assert.equal(head.status, get.status, JSON.stringify(headers));
         assert.deepEqual(strip(head.headers), strip(get.headers), JSON.stringify(headers));
