@@ -197,6 +197,20 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
     return ready;
   };
 
+  /**
+   * After a failed write, reopens the connections of an embedded client this logger owns: the
+   * libsql driver leaves a statement that failed with SQLITE_BUSY active on its connection, and
+   * every later COMMIT there fails ("SQL statements in progress").
+   */
+  const resetConnections = async (): Promise<void> => {
+    if (givenClient !== undefined || client === null || client.protocol !== "file") return;
+    try {
+      await client.reconnect();
+    } catch {
+      // the next write reports the real problem
+    }
+  };
+
   const report = (error: unknown): void => {
     try {
       onError(error);
@@ -257,6 +271,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
       failures = 0;
       return null;
     } catch (error) {
+      await resetConnections();
       failures++;
       counters.failedWrites++;
       counters.retried += batch.length;
@@ -406,7 +421,12 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
       covered: servedIntervals(ranges, entry.bytes ?? null),
     }, { userId, authenticated: entry.authenticated ?? userId !== null });
     return serial(async () => {
-      await writeEvents(await open(), [prepared], idleWindowMs);
+      try {
+        await writeEvents(await open(), [prepared], idleWindowMs);
+      } catch (error) {
+        await resetConnections();
+        throw error;
+      }
       counters.written++;
     });
   };

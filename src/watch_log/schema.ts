@@ -75,15 +75,16 @@ async function _currentVersion(client: Pick<Client, "execute">): Promise<number>
  * @returns The schema version of the database afterwards.
  */
 export async function migrateWatchLog(client: Client): Promise<number> {
-  if (client.protocol === "file") {
-    // WAL is persistent in the file: concurrent readers, one writer, no reader/writer blocking.
-    await client.execute("PRAGMA journal_mode = WAL");
-  }
   try {
     const version = await _currentVersion(client);
     if (version >= WATCH_LOG_SCHEMA_VERSION) return version;
   } catch {
     // no schema table yet: create it below
+  }
+  if (client.protocol === "file") {
+    // WAL is persistent in the file: concurrent readers, one writer, no reader/writer blocking.
+    // Only set while migrating: changing it needs a lock that a busy writer may hold.
+    await client.execute("PRAGMA journal_mode = WAL");
   }
   const tx = await client.transaction("write");
   try {
