@@ -1,0 +1,349 @@
+/**
+ * The command-line server: serves `GET /stream?path=…` from a media directory, with the watch
+ * log on by default.
+ *
+ * ```sh
+ * deno run -A jsr:@sage/stream/cli --root ./videos
+ * bun src/cli.ts --root ./videos
+ * ```
+ *
+ * @module
+ */
+
+import { statSync } from "node:fs";
+import process from "node:process";
+import { formatAccessLine } from "./_access_log.ts";
+import { clientAddressOf } from "./_client_address.ts";
+import { createStreamHandler } from "./handler.ts";
+import { runtime } from "./runtime/mod.ts";
+import type { RuntimeHandler } from "./runtime/types.ts";
+import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
+
+/** The settings of the command-line server, as {@linkcode parseArgs} reads them. */
+export interface CliOptions {
+  /** `--root DIR`: the media directory. */
+  root: string;
+  /** `--port N`: `0` picks a free port. */
+  port: number;
+  /** `--host H`: the address to listen on. */
+  host: string;
+  /** `--max-chunk BYTES`: the longest open-ended range response; `undefined` keeps 8 MiB. */
+  maxChunkSize?: number;
+  /** `--cors ORIGIN` (repeatable): allowed cross-origin callers, `*` for any. */
+  cors?: string[];
+  /** `--signing-secret S`: require URLs signed with `signStreamUrl`. */
+  signingSecret?: string;
+  /** `--trust-proxy[=N]`: how many proxies in front are trusted for the client's address. */
+  trustProxy: number;
+  /** `--db URL`: where the watch log is written (libSQL URL). */
+  db: string;
+  /** `false` with `--no-log`. */
+  log: boolean;
+  /** `--quiet`: no access log on stderr. */
+  quiet: boolean;
+  /** `--help`. */
+  help: boolean;
+}
+
+/** The result of {@linkcode parseArgs}: the options, or a message for a bad command line. */
+export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
+
+/** One route of the server: requests it matches go to its handler. */
+export interface Route {
+  /** Whether this route answers the request. */
+  match(url: URL, req: Request): boolean;
+  /** Answers the request. */
+  handle: RuntimeHandler;
+}
+
+/** Where {@linkcode main} writes; defaults to the process's stdout and stderr. */
+export interface MainOptions {
+  /** Receives the `Listening on …` line and `--help`. */
+  stdout?: { write(text: string): unknown };
+  /** Receives the access log and errors. */
+  stderr?: { write(text: string): unknown };
+  /** Stops the server when aborted, like SIGINT/SIGTERM (for tests and embedding). */
+  signal?: AbortSignal;
+}
+
+/** The text printed by `--help`. */
+export const USAGE: string = `Usage: sage-stream [options]
+
+Serves GET /stream?path=FILE from a media directory (ranges, conditional requests,
+multipart), and records who watched what in a libSQL watch log.
+
+Options:
+  --root DIR             media directory (default: .)
+  --port N               port, 0 for any free one (default: 8000)
+  --host H               address to listen on (default: 127.0.0.1)
+  --max-chunk BYTES      longest answer to an open-ended range (default: 8388608)
+  --cors ORIGIN          allow cross-origin players; "*" for any (repeatable)
+  --signing-secret S     only serve URLs signed with this secret (16+ bytes)
+  --trust-proxy[=N]      take the client's address from Forwarded/X-Forwarded-For,
+                         trusting N proxies in front (default N: 1)
+  --db URL               watch-log database, a libSQL URL (default: file:watch-log.db)
+  --no-log               do not record a watch log
+  --quiet                no access log on stderr
+  --help                 show this help
+`;
+
+const VALUE_FLAGS = new Set(["root", "port", "host", "max-chunk", "cors", "signing-secret", "db"]);
+const BOOLEAN_FLAGS = new Set(["no-log", "quiet", "help"]);
+
+function wholeNumber(text: string, flag: string, max: number): number | string {
+  if (!/^[0-9]+$/.test(text) || Number(text) > max) {
+    return `--${flag} must be a whole number from 0 to ${max}, got "${text}"`;
+  }
+  return Number(text);
+}
+
+/**
+ * Reads the command line (without the runtime and script arguments). Flags take their value as
+ * the next argument or after `=`. Pure: it does not look at the disk.
+ *
+ * @param args The arguments, such as `process.argv.slice(2)`.
+ * @returns The options, or the message explaining what is wrong.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseArgs } from "@sage/stream/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const parsed = parseArgs(["--root", "videos", "--port=0", "--no-log"]);
+ * assert.equal(parsed.ok && parsed.options.port, 0);
+ * assert.deepEqual(parseArgs(["--port", "http"]), {
+ *   ok: false,
+ *   error: '--port must be a whole number from 0 to 65535, got "http"',
+ * });
+ * ```
+ */
+export function parseArgs(args: readonly string[]): ParsedArgs {
+  const options: CliOptions = {
+    root: ".",
+    port: 8000,
+    host: "127.0.0.1",
+    trustProxy: 0,
+    db: "file:watch-log.db",
+    log: true,
+    quiet: false,
+    help: false,
+  };
+  let dbGiven = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (match === null) return { ok: false, error: `unexpected argument "${arg}"` };
+    const [, name, inline] = match;
+    if (name === "trust-proxy") {
+      if (inline === undefined) options.trustProxy = 1;
+      else {
+        const hops = wholeNumber(inline, name, 100);
+        if (typeof hops === "string") return { ok: false, error: hops };
+        options.trustProxy = hops;
+      }
+      continue;
+    }
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (inline !== undefined) return { ok: false, error: `--${name} takes no value` };
+      if (name === "no-log") options.log = false;
+      else if (name === "quiet") options.quiet = true;
+      else options.help = true;
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) return { ok: false, error: `unknown option "--${name}"` };
+    let value = inline;
+    if (value === undefined) {
+      if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+        return { ok: false, error: `--${name} needs a value` };
+      }
+      value = args[++i];
+    }
+    switch (name) {
+      case "root":
+        if (value === "") return { ok: false, error: "--root must not be empty" };
+        options.root = value;
+        break;
+      case "port": {
+        const port = wholeNumber(value, name, 65535);
+        if (typeof port === "string") return { ok: false, error: port };
+        options.port = port;
+        break;
+      }
+      case "host":
+        if (!/^[0-9A-Za-z.:_-]+$/.test(value)) {
+          return { ok: false, error: `--host is not an address: "${value}"` };
+        }
+        options.host = value;
+        break;
+      case "max-chunk": {
+        const size = wholeNumber(value, name, Number.MAX_SAFE_INTEGER);
+        if (typeof size === "string") return { ok: false, error: size };
+        options.maxChunkSize = size;
+        break;
+      }
+      case "cors":
+        if (value === "") return { ok: false, error: "--cors needs an origin or *" };
+        (options.cors ??= []).push(value);
+        break;
+      case "signing-secret":
+        if (new TextEncoder().encode(value).length < 16) {
+          return { ok: false, error: "--signing-secret must be at least 16 bytes long" };
+        }
+        options.signingSecret = value;
+        break;
+      case "db":
+        if (value === "") return { ok: false, error: "--db needs a libSQL URL, such as file:watch-log.db" };
+        options.db = value;
+        dbGiven = true;
+        break;
+    }
+  }
+  if (dbGiven && !options.log) return { ok: false, error: "--db and --no-log cannot be used together" };
+  return { ok: true, options };
+}
+
+/**
+ * The server's routes: `/stream` is the streaming endpoint; other pages (the admin pages, a
+ * player) are added to this list. Requests no route matches get `404`.
+ *
+ * @param options The parsed command line.
+ * @param watchLog The watch logger, or `null` with `--no-log`.
+ * @returns The routes, first match wins.
+ */
+export function buildRoutes(options: CliOptions, watchLog: WatchLogger | null): Route[] {
+  const cors = options.cors === undefined ? undefined : options.cors.includes("*") ? "*" : options.cors;
+  const stream = createStreamHandler({
+    root: options.root,
+    maxChunkSize: options.maxChunkSize,
+    cors,
+    signingSecret: options.signingSecret,
+    trustProxy: options.trustProxy,
+    watchLog: watchLog ?? undefined,
+  });
+  return [
+    { match: (url) => url.pathname === "/stream", handle: stream },
+  ];
+}
+
+/**
+ * Combines routes into one handler, writing one access-log line per request to `log`.
+ *
+ * @param routes The routes, first match wins; no match is `404`.
+ * @param log Receives access-log lines, or `null` for none.
+ * @param trustProxy Proxies trusted for the logged client address.
+ * @returns The handler.
+ */
+export function createApp(
+  routes: readonly Route[],
+  log: ((line: string) => void) | null,
+  trustProxy = 0,
+): RuntimeHandler {
+  return async (req, info) => {
+    const started = performance.now();
+    const url = new URL(req.url);
+    const route = routes.find((r) => r.match(url, req));
+    const res = route
+      ? await route.handle(req, info)
+      : new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    if (log) {
+      const length = res.headers.get("content-length");
+      log(formatAccessLine({
+        time: new Date(),
+        clientAddress: clientAddressOf(req, info, trustProxy),
+        method: req.method,
+        target: url.pathname + url.search,
+        status: res.status,
+        length: length === null ? null : Number(length),
+        durationMs: performance.now() - started,
+      }));
+    }
+    return res;
+  };
+}
+
+/**
+ * Runs the command-line server until SIGINT, SIGTERM or `options.signal`: then in-flight
+ * streams are cut off, their files released, and the watch log flushed and closed.
+ *
+ * @param args The command line, such as `process.argv.slice(2)`.
+ * @param options Where to write, and a signal to stop, see {@linkcode MainOptions}.
+ * @returns The exit code: `0` after a clean stop or `--help`, `2` for a bad command line, `1`
+ *   when the server or the watch log cannot start.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { main } from "@sage/stream/cli";
+ * import process from "node:process";
+ *
+ * process.exitCode = await main(["--root", "./videos", "--port", "8080"]);
+ * ```
+ */
+export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
+  const { stdout = process.stdout, stderr = process.stderr, signal } = options;
+  const parsed = parseArgs(args);
+  if (!parsed.ok) {
+    stderr.write(`sage-stream: ${parsed.error}\nTry --help for the options.\n`);
+    return 2;
+  }
+  const cli = parsed.options;
+  if (cli.help) {
+    stdout.write(USAGE);
+    return 0;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(cli.root).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) {
+    stderr.write(`sage-stream: --root is not a directory: "${cli.root}"\n`);
+    return 2;
+  }
+
+  let watchLog: WatchLogger | null = null;
+  if (cli.log) {
+    try {
+      watchLog = createWatchLogger({ url: cli.db });
+      await watchLog.client(); // opens and migrates now, so a bad --db fails at start
+    } catch (error) {
+      stderr.write(`sage-stream: cannot open the watch log "${cli.db}": ${(error as Error).message}\n`);
+      await watchLog?.close().catch(() => {});
+      return 1;
+    }
+  }
+
+  const log = cli.quiet ? null : (line: string) => stderr.write(line + "\n");
+  const app = createApp(buildRoutes(cli, watchLog), log, cli.trustProxy);
+  let listener;
+  try {
+    listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler: app });
+  } catch (error) {
+    stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
+    await watchLog?.close();
+    return 1;
+  }
+  const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
+  stdout.write(`Listening on http://${host}:${listener.port}/\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop);
+  });
+
+  await listener.close({ force: true });
+  await watchLog?.close();
+  return 0;
+}
+
+if (import.meta.main) {
+  process.exit(await main(process.argv.slice(2)));
+}
