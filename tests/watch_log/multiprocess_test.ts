@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import process from "node:process";
+import { createClient } from "@libsql/client";
+import { tempDir } from "../_fixtures.ts";
+import { runtimeArgs } from "../_process.ts";
+
+const PROCESSES = 3;
+const EVENTS = 1000;
+
+function runChild(args: string[]): Promise<{ code: number | null; out: string }> {
+  const script = join(import.meta.dirname!, "_writer_child.ts");
+  const child = spawn(process.execPath, [...runtimeArgs(script), ...args], {
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => out += d);
+  child.stderr!.on("data", (d) => out += d);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    })
+  );
+}
+
+async function writeConcurrently(busyTimeoutMs: number, expectRetries: boolean): Promise<void> {
+  const { dir, cleanup } = tempDir("watch-log-mp-");
+  const url = `file:${join(dir, "log.db")}`;
+  const base = Date.UTC(2024, 2, 3, 10);
+  try {
+    let retries = 0;
+    // a fresh file: the processes also race to create the schema
+    const results = await Promise.all(
+      Array.from(
+        { length: PROCESSES },
+        (_, i) => runChild([url, String(i), String(EVENTS), String(base), String(busyTimeoutMs)]),
+      ),
+    );
+    for (const { code, out } of results) {
+      assert.equal(code, 0, out);
+      const report = JSON.parse(out.trim().split("\n").at(-1)!);
+      assert.equal(report.stats.written, EVENTS, out);
+      assert.equal(report.stats.dropped, 0, out);
+      assert.equal(report.stats.queued, 0, out);
+      retries += report.stats.retried;
+    }
+    if (expectRetries) assert.ok(retries > 0, "the processes never contended: the test proves nothing");
+    const client = createClient({ url });
+    try {
+      const n = async (sql: string) => Number((await client.execute(sql)).rows[0].n);
+      assert.equal(await n("SELECT count(*) AS n FROM watch_events"), PROCESSES * EVENTS);
+      assert.equal(await n("SELECT count(*) AS n FROM watch_log_schema"), 1);
+      // one shared viewing for all processes, one own viewing per process
+      const viewings = await client.execute(
+        "SELECT id, user_id, request_count, bytes, covered_bytes, coverage FROM watch_viewings ORDER BY user_id",
+      );
+      assert.deepEqual(viewings.rows.map((r) => [r.user_id, Number(r.request_count)]), [
+        ...Array.from({ length: PROCESSES }, (_, i) => [`p${i}`, EVENTS / 2]),
+        ["shared", PROCESSES * EVENTS / 2],
+      ]);
+      const shared = viewings.rows.at(-1)!;
+      assert.equal(Number(shared.bytes), PROCESSES * EVENTS / 2 * 10);
+      assert.equal(Number(shared.covered_bytes), EVENTS / 2 * 10); // the union, not the sum
+      assert.equal(shared.coverage, JSON.stringify([[0, EVENTS / 2 * 10 - 1]]));
+      // every event points at its viewing, and the counts agree
+      const perViewing = await client.execute(
+        "SELECT v.id, v.request_count, count(e.id) AS n FROM watch_viewings v " +
+          "LEFT JOIN watch_events e ON e.viewing_id = v.id GROUP BY v.id",
+      );
+      for (const r of perViewing.rows) assert.equal(Number(r.n), Number(r.request_count));
+      assert.equal(await n("SELECT count(*) AS n FROM watch_events WHERE viewing_id IS NULL"), 0);
+    } finally {
+      client.close();
+    }
+  } finally {
+    cleanup();
+  }
+}
+
+test(`${PROCESSES} processes x ${EVENTS} events into one embedded file lose nothing and share viewings`, async () => {
+  await writeConcurrently(20, false);
+});
+
+test("with no busy timeout, processes contend, retry with backoff, and still lose nothing", async () => {
+  await writeConcurrently(0, true);
+});
