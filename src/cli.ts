@@ -16,8 +16,10 @@ import { formatAccessLine } from "./_access_log.ts";
 import { clientAddressOf } from "./_client_address.ts";
 import { createStreamHandler } from "./handler.ts";
 import { runtime } from "./runtime/mod.ts";
-import type { RuntimeHandler } from "./runtime/types.ts";
 import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
+
+/** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
+export type RouteHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
 
 /** The settings of the command-line server, as {@linkcode parseArgs} reads them. */
 export interface CliOptions {
@@ -53,7 +55,7 @@ export interface Route {
   /** Whether this route answers the request. */
   match(url: URL, req: Request): boolean;
   /** Answers the request. */
-  handle: RuntimeHandler;
+  handle: RouteHandler;
 }
 
 /** Where {@linkcode main} writes; defaults to the process's stdout and stderr. */
@@ -237,7 +239,7 @@ export function createApp(
   routes: readonly Route[],
   log: ((line: string) => void) | null,
   trustProxy = 0,
-): RuntimeHandler {
+): RouteHandler {
   return async (req, info) => {
     const started = performance.now();
     const url = new URL(req.url);

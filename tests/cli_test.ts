@@ -1,0 +1,341 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { buildRoutes, createApp, main, parseArgs, USAGE } from "../src/cli.ts";
+import { runtime } from "../src/runtime/mod.ts";
+import { createWatchLogger } from "../src/watch_log/mod.ts";
+import { patternBytes, tempDir } from "./_fixtures.ts";
+
+const CLI = resolve(import.meta.dirname ?? ".", "../src/cli.ts");
+const { dir: base, cleanup } = tempDir("sage-cli-");
+after(cleanup);
+const root = join(base, "videos");
+mkdirSync(root);
+const small = patternBytes(5000);
+const BIG_SIZE = 48 * 1024 * 1024;
+writeFileSync(join(root, "small.mp4"), small);
+writeFileSync(join(root, "big.mp4"), new Uint8Array(BIG_SIZE));
+writeFileSync(join(base, "secret.mp4"), "SECRET");
+symlinkSync("../secret.mp4", join(root, "link.mp4"));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+interface RunningCli {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnCli(
+  args: string[],
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const argv = runtime.name === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
+  const child = spawn(process.execPath, argv, { cwd: base, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => err += s);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function startCli(args: string[]): Promise<RunningCli> {
+  const running = spawnCli(["--root", root, "--port", "0", ...args]);
+  const port = await until("the Listening line", () => {
+    if (running.child.exitCode !== null) throw new Error(`CLI exited: ${running.stderr()}`);
+    const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n$/.exec(running.stdout());
+    return m ? Number(m[1]) : undefined;
+  }, 30_000);
+  return { ...running, port };
+}
+
+/**
+ * Sends a signal by pid: Deno's `child.kill()` reports the signal as the exit cause even when
+ * the child handled it and exited with a code.
+ */
+function signal(cli: RunningCli, name: "SIGTERM" | "SIGINT"): void {
+  process.kill(cli.child.pid!, name);
+}
+
+/** Opens a raw connection asking for the whole big file, and stops reading after a little. */
+function stalledDownload(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("error", reject);
+    socket.once("data", () => {
+      socket.pause();
+      resolve(socket);
+    });
+    socket.write("GET /stream?path=big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n");
+  });
+}
+
+function fdsOf(pid: number | "self"): string[] {
+  const dir = `/proc/${pid}/fd`;
+  const links: string[] = [];
+  for (const fd of readdirSync(dir)) {
+    try {
+      links.push(readlinkSync(join(dir, fd)));
+    } catch {
+      // closed while listing
+    }
+  }
+  return links;
+}
+
+test("parseArgs: defaults", () => {
+  assert.deepEqual(parseArgs([]), {
+    ok: true,
+    options: {
+      root: ".",
+      port: 8000,
+      host: "127.0.0.1",
+      trustProxy: 0,
+      db: "file:watch-log.db",
+      log: true,
+      quiet: false,
+      help: false,
+    },
+  });
+});
+
+test("parseArgs: every flag, with spaces or =", () => {
+  const parsed = parseArgs([
+    "--root",
+    "videos",
+    "--port=0",
+    "--host",
+    "::1",
+    "--max-chunk=1048576",
+    "--cors",
+    "https://a.example",
+    "--cors=https://b.example",
+    "--signing-secret",
+    "0123456789abcdef",
+    "--trust-proxy=2",
+    "--db",
+    "file:/tmp/w.db",
+    "--quiet",
+    "--help",
+  ]);
+  assert.deepEqual(parsed, {
+    ok: true,
+    options: {
+      root: "videos",
+      port: 0,
+      host: "::1",
+      maxChunkSize: 1048576,
+      cors: ["https://a.example", "https://b.example"],
+      signingSecret: "0123456789abcdef",
+      trustProxy: 2,
+      db: "file:/tmp/w.db",
+      log: true,
+      quiet: true,
+      help: true,
+    },
+  });
+  const bare = parseArgs(["--trust-proxy", "--no-log"]);
+  assert.equal(bare.ok && bare.options.trustProxy, 1);
+  assert.equal(bare.ok && bare.options.log, false);
+});
+
+test("parseArgs: bad command lines are explained", () => {
+  const cases: [string[], string][] = [
+    [["--bogus"], 'unknown option "--bogus"'],
+    [["-p", "80"], 'unexpected argument "-p"'],
+    [["videos"], 'unexpected argument "videos"'],
+    [["--port"], "--port needs a value"],
+    [["--root", "--port", "1"], "--root needs a value"],
+    [["--port", "http"], '--port must be a whole number from 0 to 65535, got "http"'],
+    [["--port", "65536"], '--port must be a whole number from 0 to 65535, got "65536"'],
+    [["--port=-1"], '--port must be a whole number from 0 to 65535, got "-1"'],
+    [
+      ["--max-chunk", "1.5"],
+      `--max-chunk must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "1.5"`,
+    ],
+    [["--host", "a b"], '--host is not an address: "a b"'],
+    [["--signing-secret", "short"], "--signing-secret must be at least 16 bytes long"],
+    [["--no-log=yes"], "--no-log takes no value"],
+    [["--trust-proxy=x"], '--trust-proxy must be a whole number from 0 to 100, got "x"'],
+    [["--db", "file:x.db", "--no-log"], "--db and --no-log cannot be used together"],
+    [["--root="], "--root must not be empty"],
+  ];
+  for (const [args, error] of cases) assert.deepEqual(parseArgs(args), { ok: false, error }, args.join(" "));
+});
+
+test("main: --help prints the usage and a bad flag exits with 2 and a message", async () => {
+  let out = "";
+  let err = "";
+  const io = { stdout: { write: (s: string) => out += s }, stderr: { write: (s: string) => err += s } };
+  assert.equal(await main(["--help"], io), 0);
+  assert.equal(out, USAGE);
+  assert.equal(await main(["--port", "x"], io), 2);
+  assert.equal(
+    err,
+    'sage-stream: --port must be a whole number from 0 to 65535, got "x"\nTry --help for the options.\n',
+  );
+  err = "";
+  assert.equal(await main(["--root", join(root, "small.mp4")], io), 2);
+  assert.equal(err, `sage-stream: --root is not a directory: "${join(root, "small.mp4")}"\n`);
+});
+
+test("createApp routes by path, answers 404 otherwise and writes one access-log line per request", async () => {
+  const lines: string[] = [];
+  const parsed = parseArgs(["--root", root]);
+  assert.ok(parsed.ok);
+  const routes = buildRoutes(parsed.options, null);
+  routes.push({ match: (url) => url.pathname === "/hello", handle: () => new Response("hi") });
+  const app = createApp(routes, (line) => lines.push(line));
+  const hello = await app(new Request("http://localhost/hello"));
+  assert.equal(await hello.text(), "hi");
+  const missing = await app(new Request("http://localhost/admin"));
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+  const stream = await app(
+    new Request("http://localhost/stream?path=small.mp4&sig=SECRETSIG&x=%0a", {
+      headers: { range: "bytes=0-9" },
+    }),
+  );
+  assert.equal(stream.status, 206);
+  await stream.body?.cancel();
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - "GET \/hello" 200 - \d+ms$/);
+  assert.match(lines[1], / - "GET \/admin" 404 - \d+ms$/);
+  // the signature is hidden and control characters escaped
+  assert.match(lines[2], / - "GET \/stream\?path=small\.mp4&sig=…&x=%0a" 206 10 \d+ms$/);
+});
+
+test("CLI (child process): serves the root, refuses escapes, logs requests, stops on SIGTERM with 0", async () => {
+  const cli = await startCli(["--no-log"]);
+  try {
+    const origin = `http://127.0.0.1:${cli.port}`;
+    const part = await fetch(`${origin}/stream?path=small.mp4`, { headers: { range: "bytes=4990-" } });
+    assert.equal(part.status, 206);
+    assert.deepEqual(new Uint8Array(await part.arrayBuffer()), small.subarray(4990));
+    const escape = await fetch(`${origin}/stream?path=link.mp4`);
+    assert.equal(escape.status, 404);
+    assert.equal(await escape.text(), "Not Found");
+    const traversal = await fetch(`${origin}/stream?path=../secret.mp4`);
+    assert.equal(traversal.status, 400);
+    await traversal.body?.cancel();
+    const other = await fetch(`${origin}/`);
+    assert.equal(other.status, 404);
+    await other.body?.cancel();
+    await until("4 access-log lines", () => cli.stderr().split("\n").length === 5);
+    const lines = cli.stderr().trimEnd().split("\n");
+    assert.match(lines[0], / 127\.0\.0\.1 "GET \/stream\?path=small\.mp4" 206 10 \d+ms$/);
+    assert.match(lines[1], / 127\.0\.0\.1 "GET \/stream\?path=link\.mp4" 404 \S+ \d+ms$/);
+    assert.match(lines[2], / 127\.0\.0\.1 "GET \/stream\?path=\.\.\/secret\.mp4" 400 \S+ \d+ms$/);
+    assert.match(lines[3], / 127\.0\.0\.1 "GET \/" 404 - \d+ms$/);
+  } finally {
+    signal(cli, "SIGTERM");
+  }
+  assert.equal(await cli.exited, 0);
+});
+
+test("CLI (child process): a bad flag exits with code 2 and says why", async () => {
+  const cli = spawnCli(["--port", "eighty"]);
+  assert.equal(await cli.exited, 2);
+  assert.equal(
+    cli.stderr(),
+    'sage-stream: --port must be a whole number from 0 to 65535, got "eighty"\nTry --help for the options.\n',
+  );
+  assert.equal(cli.stdout(), "");
+  const missingRoot = spawnCli(["--root", join(base, "nowhere")]);
+  assert.equal(await missingRoot.exited, 2);
+  assert.match(missingRoot.stderr(), /--root is not a directory/);
+});
+
+test("CLI (child process): the watch log is on by default and flushed on SIGINT; --db picks the file", async () => {
+  const db = join(base, "watch.db");
+  const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
+  try {
+    const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+      headers: { range: "bytes=0-99", "user-agent": "cli-test" },
+    });
+    assert.equal((await res.arrayBuffer()).byteLength, 100);
+  } finally {
+    signal(cli, "SIGINT");
+  }
+  assert.equal(await cli.exited, 0);
+  assert.equal(cli.stderr(), "");
+  const reader = createWatchLogger({ url: `file:${db}` });
+  try {
+    const { items } = await reader.listEvents();
+    assert.equal(items.length, 1);
+    assert.equal(items[0].path, "small.mp4");
+    assert.equal(items[0].status, 206);
+    assert.equal(items[0].clientIp, "127.0.0.1");
+    assert.equal(items[0].userAgent, "cli-test");
+  } finally {
+    await reader.close();
+  }
+});
+
+test("CLI (child process): SIGTERM with streams in flight closes them and exits promptly", async () => {
+  const cli = await startCli(["--no-log", "--quiet", "--max-chunk", "0"]);
+  const pid = cli.child.pid!;
+  const baseline = fdsOf(pid).length;
+  const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(cli.port)));
+  const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
+  for (const s of sockets) s.on("error", () => {});
+  try {
+    assert.ok(fdsOf(pid).length >= baseline + 3, "the server holds the three connections");
+    const started = Date.now();
+    signal(cli, "SIGTERM");
+    assert.equal(await cli.exited, 0);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    for (const s of sockets) s.resume();
+    await Promise.all(closed);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+});
+
+test("main (in process): stopping with streams in flight releases every file and socket", async () => {
+  const bigPath = join(root, "big.mp4");
+  const openOnBig = () => fdsOf("self").filter((link) => link === bigPath).length;
+  const baseline = fdsOf("self").length;
+  let out = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--no-log", "--quiet", "--max-chunk", "0"], {
+    stdout: { write: (s: string) => out += s },
+    signal: stop.signal,
+  });
+  const port = await until("the Listening line", () => Number(/:(\d+)\/\n$/.exec(out)?.[1]) || undefined);
+  const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
+  const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
+  for (const s of sockets) s.on("error", () => {});
+  try {
+    // Deno reads through a file handle per stream; Bun sends from the kernel (one handle or none)
+    if (runtime.name === "deno") assert.equal(openOnBig(), 3);
+    stop.abort();
+    assert.equal(await done, 0);
+    await until("the file handles to be released", () => openOnBig() === 0 || undefined, 5000);
+    for (const s of sockets) s.resume();
+    await Promise.all(closed);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+  await until(
+    `the fd count to return to ${baseline}`,
+    () => fdsOf("self").length <= baseline || undefined,
+    5000,
+  );
+});
