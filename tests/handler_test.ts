@@ -380,3 +380,21 @@ test("createStreamHandler rejects caller mistakes", () => {
   assert.throws(() => createStreamHandler({ root, trustProxy: -1 }), { name: "RangeError" });
   assert.throws(() => createStreamHandler({ root, signingSecret: "short" }), { name: "RangeError" });
 });
+
+test("with cors, OPTIONS preflights are answered without a path and GETs carry the CORS headers", async () => {
+  const h = handler({ cors: "https://player.example" });
+  const preflight = await get(h, "/stream", {
+    method: "OPTIONS",
+    headers: { origin: "https://player.example", "access-control-request-method": "GET" },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "https://player.example");
+  assert.equal(preflight.headers.get("access-control-allow-methods"), "GET, HEAD, OPTIONS");
+  await preflight.body?.cancel();
+  const res = await get(h, "/stream?path=sub/clip.webm", { headers: { origin: "https://player.example" } });
+  assert.equal(res.headers.get("access-control-allow-origin"), "https://player.example");
+  assert.equal(await res.text(), "CLIP");
+  const noCors = await get(handler(), "/stream", { method: "OPTIONS" });
+  assert.equal(noCors.status, 405);
+  await noCors.body?.cancel();
+});
