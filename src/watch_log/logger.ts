@@ -185,16 +185,32 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
   let closing: Promise<void> | null = null;
   let chain: Promise<unknown> = Promise.resolve();
 
+  // The writer's client. An owned embedded one has a single connection (writes are serial),
+  // so its per-connection settings hold: WAL with synchronous=NORMAL commits without an fsync
+  // (durable across app crashes, not power loss), which keeps the event loop from stalling.
   let client: Client | null = givenClient ?? null;
   let ready: Promise<Client> | null = null;
+  const tune = async (c: Client): Promise<void> => {
+    if (givenClient === undefined && c.protocol === "file") await c.execute("PRAGMA synchronous = NORMAL");
+  };
   const open = (): Promise<Client> => {
     ready ??= (async () => {
-      client ??= createClient({ url, authToken, timeout: busyTimeoutMs });
+      client ??= createClient({ url, authToken, timeout: busyTimeoutMs, concurrency: 1 });
       await migrateWatchLog(client);
+      await tune(client);
       return client;
     })();
     ready.catch(() => ready = null); // try again on the next write
     return ready;
+  };
+  // Queries get their own client when the logger owns the database, so reads never wait for
+  // (or are refused by) the writer's single connection.
+  let readClient: Client | null = givenClient ?? null;
+  const openRead = async (): Promise<Client> => {
+    const writer = await open();
+    if (writer.protocol !== "file" || url.includes(":memory:")) return writer; // one database per connection
+    readClient ??= createClient({ url, authToken, timeout: busyTimeoutMs });
+    return readClient;
   };
 
   /**
@@ -206,6 +222,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
     if (givenClient !== undefined || client === null || client.protocol !== "file") return;
     try {
       await client.reconnect();
+      await tune(client);
     } catch {
       // the next write reports the real problem
     }
@@ -390,7 +407,10 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
           );
         }
       }).catch(report);
-      if (givenClient === undefined && client !== null) client.close();
+      if (givenClient === undefined) {
+        client?.close();
+        readClient?.close();
+      }
     })();
     return closing;
   };
@@ -432,7 +452,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
   };
 
   let queries: WatchLogQueries | null = null;
-  const query = async (): Promise<WatchLogQueries> => (queries ??= createWatchLogQueries(await open()));
+  const query = async (): Promise<WatchLogQueries> => (queries ??= createWatchLogQueries(await openRead()));
 
   return {
     record,
