@@ -18,6 +18,8 @@ import { createStreamHandler } from "./handler.ts";
 import { runtime } from "./runtime/mod.ts";
 import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
 
+export type { WatchLogger };
+
 /** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
 export type RouteHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
 
