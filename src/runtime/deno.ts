@@ -1,6 +1,11 @@
 /**
  * The Deno adapter: `Deno.open` + seek + a readable bounded to the range.
  *
+ * File operations are synchronous, as in nginx: on a local file system (and with the page
+ * cache warm) open, fstat, seek and a 64 KiB read take microseconds, while each of Deno's async
+ * file ops costs a round trip through a blocking thread pool. Measured with `deno task bench`,
+ * this alone more than doubled `bytes=0-1` requests per second.
+ *
  * @module
  */
 
@@ -54,7 +59,18 @@ class DenoFile implements OpenFile {
   body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit {
     const file = this.#file;
     const { start, end } = range;
-    let remaining = end - start + 1;
+    const length = end - start + 1;
+    if (length <= CHUNK_SIZE) {
+      // One read into one buffer: what a stream would send as its single chunk, without the
+      // stream (players probe with `bytes=0-1` before anything else).
+      const whole = this.#readWhole(start, length);
+      if (whole !== null) {
+        this.close();
+        onDone?.(length, false);
+        return whole;
+      }
+    }
+    let remaining = length;
     let sent = 0;
     let finished = false;
     const finish = (aborted: boolean) => {
@@ -64,13 +80,18 @@ class DenoFile implements OpenFile {
       onDone?.(sent, aborted);
     };
     return new ReadableStream<Uint8Array>({
-      start: async () => {
-        if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+      start: () => {
+        try {
+          file.seekSync(start, Deno.SeekMode.Start);
+        } catch (error) {
+          finish(true);
+          throw error;
+        }
       },
-      pull: async (controller) => {
+      pull: (controller) => {
         try {
           const buffer = new Uint8Array(Math.min(remaining, CHUNK_SIZE));
-          const n = await file.read(buffer);
+          const n = file.readSync(buffer);
           if (n === null) {
             // the file shrank after its length was sent: abort rather than send a short body
             finish(true);
@@ -91,6 +112,27 @@ class DenoFile implements OpenFile {
       },
       cancel: () => finish(true),
     }, { highWaterMark: 0 });
+  }
+
+  /**
+   * The bytes of a short range, or `null` when the file ended early or failed: the stream path
+   * then reports that the way it reports it for long ranges.
+   */
+  #readWhole(start: number, length: number): Uint8Array<ArrayBuffer> | null {
+    const file = this.#file;
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    try {
+      file.seekSync(start, Deno.SeekMode.Start);
+      while (filled < length) {
+        const n = file.readSync(buffer.subarray(filled));
+        if (n === null) return null;
+        filled += n;
+      }
+    } catch {
+      return null;
+    }
+    return buffer;
   }
 
   async *read(
@@ -116,15 +158,16 @@ class DenoFile implements OpenFile {
 export const denoRuntime: Runtime = {
   name: "deno",
   files: {
+    // deno-lint-ignore require-await
     async open(path: string): Promise<OpenFile | OpenFailure> {
       let file: Deno.FsFile;
       try {
-        file = await Deno.open(path, { read: true });
+        file = Deno.openSync(path, { read: true });
       } catch (error) {
         return failure(error);
       }
       try {
-        return new DenoFile(file, await file.stat());
+        return new DenoFile(file, file.statSync());
       } catch (error) {
         file.close();
         return failure(error);
