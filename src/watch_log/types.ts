@@ -396,6 +396,8 @@ export class WatchLogDropError extends Error {
   /** How many events were dropped since the last report. */
   readonly count: number;
   /**
+   * Creates the error.
+   *
    * @param count How many events were dropped.
    * @param reason Why.
    */
