@@ -188,7 +188,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
   // The writer's client. An owned embedded one has a single connection (writes are serial),
   // so its per-connection settings hold: WAL with synchronous=NORMAL commits without an fsync
   // (durable across app crashes, not power loss), which keeps the event loop from stalling.
-  let client: Client | null = givenClient ?? null;
+  let client: Client | null = (givenClient as Client | undefined) ?? null;
   let ready: Promise<Client> | null = null;
   const tune = async (c: Client): Promise<void> => {
     if (givenClient === undefined && c.protocol === "file") await c.execute("PRAGMA synchronous = NORMAL");
@@ -205,7 +205,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
   };
   // Queries get their own client when the logger owns the database, so reads never wait for
   // (or are refused by) the writer's single connection.
-  let readClient: Client | null = givenClient ?? null;
+  let readClient: Client | null = (givenClient as Client | undefined) ?? null;
   const openRead = async (): Promise<Client> => {
     const writer = await open();
     if (writer.protocol !== "file" || url.includes(":memory:")) return writer; // one database per connection

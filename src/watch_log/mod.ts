@@ -10,3 +10,5 @@ export * from "./logger.ts";
 export * from "./queries.ts";
 export * from "./schema.ts";
 export * from "./viewings.ts";
+export type { StreamEvent } from "../serve_stream.ts";
+export type { ByteRange } from "../range.ts";

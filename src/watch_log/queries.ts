@@ -17,6 +17,7 @@ import type {
   ViewingSort,
   WatchEventRecord,
   WatchEventSort,
+  WatchLogClient,
   WatchLogFilter,
   WatchLogList,
   WatchLogPage,
@@ -192,9 +193,9 @@ function _viewingRecord(row: Row): ViewingRecord {
 }
 
 /** Where the queries read from: a ready client, or a URL to open. */
-export type WatchLogSource = Client | { url: string; authToken?: string };
+export type WatchLogSource = WatchLogClient | { url: string; authToken?: string };
 
-function _isClient(source: WatchLogSource): source is Client {
+function _isClient(source: WatchLogSource): source is WatchLogClient {
   return typeof (source as Client).execute === "function";
 }
 
@@ -220,7 +221,7 @@ function _isClient(source: WatchLogSource): source is Client {
  * ```
  */
 export function createWatchLogQueries(source: WatchLogSource): WatchLogQueries {
-  let client: Client | null = _isClient(source) ? source : null;
+  let client: Client | null = _isClient(source) ? source as Client : null;
   let ready: Promise<Client> | null = null;
   const open = (): Promise<Client> => {
     ready ??= (async () => {

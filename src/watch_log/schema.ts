@@ -9,6 +9,7 @@
  */
 
 import type { Client } from "@libsql/client";
+import type { WatchLogClient } from "./types.ts";
 
 /** The schema version this code writes and reads. */
 export const WATCH_LOG_SCHEMA_VERSION = 1;
@@ -74,7 +75,8 @@ async function _currentVersion(client: Pick<Client, "execute">): Promise<number>
  * @param client The database.
  * @returns The schema version of the database afterwards.
  */
-export async function migrateWatchLog(client: Client): Promise<number> {
+export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<number> {
+  const client = watchLogClient as Client;
   try {
     const version = await _currentVersion(client);
     if (version >= WATCH_LOG_SCHEMA_VERSION) return version;

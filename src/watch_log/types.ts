@@ -4,7 +4,6 @@
  * @module
  */
 
-import type { Client } from "@libsql/client";
 import type { ByteRange } from "../range.ts";
 import type { StreamEvent } from "../serve_stream.ts";
 
@@ -32,7 +31,7 @@ export interface WatchLoggerOptions {
    * A ready `@libsql/client` client to write to instead of opening `url`. The logger does not
    * close it. For `file:` clients, give it a busy `timeout` yourself.
    */
-  client?: Client;
+  client?: WatchLogClient;
   /**
    * Says who made a request (stands in for Django's `request.user`). Called by the writer, off
    * the response path, once per logged event; may be async. Errors count as anonymous and are
@@ -388,7 +387,7 @@ export interface WatchLogger extends WatchLogQueries {
   /** The current counters. */
   stats(): WatchLogStats;
   /** The database client (opened on first use). */
-  client(): Promise<Client>;
+  client(): Promise<WatchLogClient>;
 }
 
 /** Reported to `onError` when events were dropped because the queue was full. */
@@ -406,4 +405,18 @@ export class WatchLogDropError extends Error {
     this.name = "WatchLogDropError";
     this.count = count;
   }
+}
+
+/**
+ * A libSQL client, as `createClient()` from `@libsql/client` returns it. The public API names
+ * only this much of its shape, so these docs do not depend on the driver's; pass (and get back)
+ * the client itself.
+ */
+export interface WatchLogClient {
+  /** The scheme the client speaks: `"file"`, `"libsql"`, `"http"`, `"https"`, `"ws"`, `"wss"`. */
+  readonly protocol: string;
+  /** Whether the client has been closed. */
+  readonly closed: boolean;
+  /** Closes the client. */
+  close(): void;
 }
