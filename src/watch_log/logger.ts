@@ -121,7 +121,8 @@ function _fromStreamEvent(e: StreamEvent): Omit<PreparedEvent, "viewerKey" | "us
  *
  * @example Usage
  * ```ts
- * import { createWatchLogger, serveStream } from "@sage/stream";
+ * import { serveStream } from "@sage/stream";
+ * import { createWatchLogger } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  * import { writeFileSync } from "node:fs";
  *
@@ -478,7 +479,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
  *
  * @example Usage
  * ```ts
- * import { createWatchLogger, logWatchRequest } from "@sage/stream";
+ * import { createWatchLogger, logWatchRequest } from "@sage/stream/watch-log";
  *
  * const logger = createWatchLogger({ url: ":memory:" });
  * await logWatchRequest(logger, { path: "movie.mp4", userId: "42", clientIp: "10.0.0.1" });

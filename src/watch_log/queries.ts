@@ -212,7 +212,7 @@ function _isClient(source: WatchLogSource): source is WatchLogClient {
  *
  * @example Usage
  * ```ts
- * import { createWatchLogQueries } from "@sage/stream";
+ * import { createWatchLogQueries } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
  * const queries = createWatchLogQueries({ url: ":memory:" });

@@ -21,7 +21,7 @@ export type Interval = [number, number];
  *
  * @example Usage
  * ```ts
- * import { viewerKey } from "@sage/stream";
+ * import { viewerKey } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
  * assert.equal(viewerKey("42", "10.0.0.1", "curl"), "user:42");
@@ -43,7 +43,7 @@ export function viewerKey(userId: string | null, clientIp: string | null, userAg
  *
  * @example Usage
  * ```ts
- * import { servedIntervals } from "@sage/stream";
+ * import { servedIntervals } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(servedIntervals([{ start: 100, end: 199 }], 10), [[100, 109]]);
@@ -68,7 +68,7 @@ export function servedIntervals(ranges: readonly ByteRange[], bytesDelivered: nu
  *
  * @example Usage
  * ```ts
- * import { mergeIntervals } from "@sage/stream";
+ * import { mergeIntervals } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(mergeIntervals([[10, 19], [0, 9], [15, 30], [40, 50]]), [[0, 30], [40, 50]]);
