@@ -125,14 +125,17 @@ function _fromStreamEvent(e: StreamEvent): Omit<PreparedEvent, "viewerKey" | "us
  * import { createWatchLogger } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  * import { writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  *
- * writeFileSync("example.mp4", new Uint8Array(1000));
+ * const path = join(tmpdir(), "example.mp4");
+ * writeFileSync(path, new Uint8Array(1000));
  * const logger = createWatchLogger({ url: ":memory:" });
- * const res = await serveStream(new Request("http://localhost/", { headers: { range: "bytes=0-99" } }), {
- *   path: "example.mp4",
- *   onServed: (e) => logger.record(e),
- * });
- * await res.body?.cancel();
+ * const req = new Request("http://localhost/", { headers: { range: "bytes=0-99" } });
+ * const res = await serveStream(req, { path, onServed: (e) => logger.record(e) });
+ * assert.equal((await res.arrayBuffer()).byteLength, 100);
+ * await logger.flush();
+ * assert.equal(logger.stats().written, 1);
  * await logger.close();
  * ```
  */
