@@ -6,6 +6,12 @@
  * file ops costs a round trip through a blocking thread pool. Measured with `deno task bench`,
  * this alone more than doubled `bytes=0-1` requests per second.
  *
+ * Opening and closing a file is most of what a short range costs, so released handles stay
+ * open for a moment, like nginx's `open_file_cache`, and the next request for the same path
+ * takes one after a fresh `stat` of the path shows the same file (same device, inode and
+ * change time). Size, dates and bytes therefore always come from the file as it is now: a
+ * handle is only ever reused for the very inode the path names at that moment.
+ *
  * @module
  */
 
@@ -24,6 +30,84 @@ import type {
 /** Bytes read per chunk of a bounded body: large enough for throughput, small per viewer. */
 const CHUNK_SIZE = 64 * 1024;
 
+/** How long a released handle stays open for the next request of the same path. */
+const IDLE_HANDLE_MS = 500;
+/** Most idle handles kept per path, and in all. */
+const MAX_IDLE_PER_PATH = 64;
+const MAX_IDLE = 256;
+
+/** A released handle and the identity of the file it was opened on. */
+interface IdleHandle {
+  file: Deno.FsFile;
+  identity: string;
+  since: number;
+}
+
+const idleHandles = new Map<string, IdleHandle[]>();
+let idleCount = 0;
+let sweepScheduled = false;
+
+/** Device, inode and change time (which moves on writes, chmod and chown): `null` if unknown. */
+function identityOf(info: Deno.FileInfo): string | null {
+  if (!info.isFile || info.dev == null || info.ino == null || info.ctime == null) return null;
+  return `${info.dev}:${info.ino}:${info.ctime.getTime()}`;
+}
+
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch {
+    // already closed
+  }
+}
+
+/** An idle handle on exactly the file `identity` names, or `null`; stale ones are closed. */
+function takeIdleHandle(path: string, identity: string): Deno.FsFile | null {
+  const list = idleHandles.get(path);
+  if (list === undefined) return null;
+  let found: Deno.FsFile | null = null;
+  while (found === null && list.length > 0) {
+    const handle = list.pop()!;
+    idleCount--;
+    if (handle.identity === identity) found = handle.file;
+    else closeQuietly(handle.file); // the path names another file now, or it changed
+  }
+  if (list.length === 0) idleHandles.delete(path);
+  return found;
+}
+
+function releaseHandle(path: string, identity: string, file: Deno.FsFile): void {
+  let list = idleHandles.get(path);
+  if (idleCount >= MAX_IDLE || (list !== undefined && list.length >= MAX_IDLE_PER_PATH)) {
+    closeQuietly(file);
+    return;
+  }
+  if (list === undefined) idleHandles.set(path, list = []);
+  list.push({ file, identity, since: Date.now() });
+  idleCount++;
+  if (!sweepScheduled) scheduleSweep();
+}
+
+function scheduleSweep(): void {
+  sweepScheduled = true;
+  // unref'd: idle handles never keep the process alive
+  Deno.unrefTimer(setTimeout(sweepIdleHandles, IDLE_HANDLE_MS / 2) as unknown as number);
+}
+
+function sweepIdleHandles(): void {
+  sweepScheduled = false;
+  const now = Date.now();
+  for (const [path, list] of idleHandles) {
+    // oldest at the bottom of each stack
+    let stale = 0;
+    while (stale < list.length && now - list[stale].since >= IDLE_HANDLE_MS) closeQuietly(list[stale++].file);
+    if (stale > 0) list.splice(0, stale);
+    idleCount -= stale;
+    if (list.length === 0) idleHandles.delete(path);
+  }
+  if (idleCount > 0) scheduleSweep();
+}
+
 function failure(error: unknown): OpenFailure {
   if (error instanceof Deno.errors.PermissionDenied) return "forbidden";
   if (error instanceof Deno.errors.NotCapable) return "forbidden";
@@ -33,10 +117,15 @@ function failure(error: unknown): OpenFailure {
 class DenoFile implements OpenFile {
   #file: Deno.FsFile;
   #closed = false;
+  #path: string;
+  /** Set while the handle may be kept for the next request; cleared after a read failed. */
+  #identity: string | null;
   readonly stat: FileStat;
 
-  constructor(file: Deno.FsFile, info: Deno.FileInfo) {
+  constructor(file: Deno.FsFile, info: Deno.FileInfo, path: string) {
     this.#file = file;
+    this.#path = path;
+    this.#identity = identityOf(info);
     this.stat = {
       size: info.size,
       mtime: info.mtime,
@@ -49,11 +138,8 @@ class DenoFile implements OpenFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#file.close();
-    } catch {
-      // already closed by a stream that owned it
-    }
+    if (this.#identity !== null) releaseHandle(this.#path, this.#identity, this.#file);
+    else closeQuietly(this.#file);
   }
 
   body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit {
@@ -84,6 +170,7 @@ class DenoFile implements OpenFile {
         try {
           file.seekSync(start, Deno.SeekMode.Start);
         } catch (error) {
+          this.#identity = null;
           finish(true);
           throw error;
         }
@@ -94,6 +181,7 @@ class DenoFile implements OpenFile {
           const n = file.readSync(buffer);
           if (n === null) {
             // the file shrank after its length was sent: abort rather than send a short body
+            this.#identity = null;
             finish(true);
             controller.error(new Error("File ended before the announced length"));
             return;
@@ -106,6 +194,7 @@ class DenoFile implements OpenFile {
             controller.close();
           }
         } catch (error) {
+          this.#identity = null;
           finish(true);
           controller.error(error);
         }
@@ -161,13 +250,24 @@ export const denoRuntime: Runtime = {
     // deno-lint-ignore require-await
     async open(path: string): Promise<OpenFile | OpenFailure> {
       let file: Deno.FsFile;
+      if (idleHandles.has(path)) {
+        let info: Deno.FileInfo;
+        try {
+          info = Deno.statSync(path);
+        } catch (error) {
+          return failure(error);
+        }
+        const identity = identityOf(info);
+        const idle = identity === null ? null : takeIdleHandle(path, identity);
+        if (idle !== null) return new DenoFile(idle, info, path);
+      }
       try {
         file = Deno.openSync(path, { read: true });
       } catch (error) {
         return failure(error);
       }
       try {
-        return new DenoFile(file, file.statSync());
+        return new DenoFile(file, file.statSync(), path);
       } catch (error) {
         file.close();
         return failure(error);
