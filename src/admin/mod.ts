@@ -1,0 +1,432 @@
+/**
+ * The watch-log admin: a read-only dashboard, listings of viewings and requests with filters,
+ * search, sort, pages and CSV export, and a JSON API behind the same filters. No script, a
+ * strict Content-Security-Policy, and access by token or by your own `authorize`.
+ *
+ * @module
+ */
+
+import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
+import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
+import { csvLines } from "./csv.ts";
+import { htmlResponse, securityHeaders } from "./html.ts";
+import {
+  type AdminPage,
+  dashboardPage,
+  errorPage,
+  formatTime,
+  loginPage,
+  type PageContext,
+  requestsPage,
+  viewingsPage,
+} from "./pages.ts";
+import { type AdminQuery, EVENT_SORTS, parseAdminQuery, VIEWING_SORTS } from "./query.ts";
+import { STYLESHEET } from "./style.ts";
+
+export { escapeHtml, html, type HtmlValue, SafeHtml } from "./html.ts";
+export { csvCell } from "./csv.ts";
+
+/**
+ * The answer of {@linkcode AdminHandlerOptions.authorize}: `true` lets the request in, `false`
+ * refuses it (with the login form when a `token` is set, `403` otherwise), and a `Response`
+ * is sent as it is (a redirect to your login page …).
+ */
+export type AdminAuthorizeResult = boolean | Response;
+
+/** Options for {@linkcode createAdminHandler}. */
+export interface AdminHandlerOptions {
+  /**
+   * Where the data comes from: the watch logger (`createWatchLogger()`) or read-only queries
+   * (`createWatchLogQueries()`).
+   */
+  queries: WatchLogQueries;
+  /**
+   * The admin token (16 characters or more): accepted as `Authorization: Bearer TOKEN`, or
+   * typed into the login form, which then sets an `HttpOnly; SameSite=Strict` session cookie
+   * holding an HMAC of the token. Compared in constant time. Give `token`, `authorize` or both.
+   */
+  token?: string;
+  /**
+   * Your own access check (a session from your app, an IP allow-list …), consulted when the
+   * request has no valid token. Errors it throws propagate.
+   */
+  authorize?: (req: Request) => AdminAuthorizeResult | Promise<AdminAuthorizeResult>;
+  /**
+   * The URL path the admin is mounted at; other paths get `404`.
+   *
+   * @default {"/admin"}
+   */
+  basePath?: string;
+  /**
+   * Rows per page in the listings (the `limit` parameter overrides it, up to 1000).
+   *
+   * @default {50}
+   */
+  pageSize?: number;
+  /**
+   * Most rows in one CSV export.
+   *
+   * @default {100000}
+   */
+  maxExportRows?: number;
+  /**
+   * The name in the page header and titles.
+   *
+   * @default {"sage-stream admin"}
+   */
+  title?: string;
+  /**
+   * How long the login cookie lasts, in seconds.
+   *
+   * @default {43200}
+   */
+  sessionMaxAge?: number;
+  /** The current time, for the period filters in tests. Defaults to the clock. */
+  now?: () => Date;
+}
+
+/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
+export type AdminHandler = (req: Request, info?: unknown) => Promise<Response>;
+
+function text(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
+  const h = securityHeaders();
+  h.set("content-type", "text/plain; charset=utf-8");
+  h.set("cache-control", "no-store");
+  for (const [k, v] of new Headers(headers)) h.set(k, v);
+  return new Response(req.method === "HEAD" ? null : body, { status, headers: h });
+}
+
+function json(req: Request, status: number, value: unknown): Response {
+  const h = securityHeaders();
+  h.set("content-type", "application/json; charset=utf-8");
+  h.set("cache-control", "no-store");
+  return new Response(req.method === "HEAD" ? null : JSON.stringify(value), { status, headers: h });
+}
+
+const ROUTES: Record<string, readonly string[]> = {
+  "/": ["GET", "HEAD"],
+  "/viewings": ["GET", "HEAD"],
+  "/requests": ["GET", "HEAD"],
+  "/viewings.csv": ["GET", "HEAD"],
+  "/requests.csv": ["GET", "HEAD"],
+  "/api/summary": ["GET", "HEAD"],
+  "/api/viewings": ["GET", "HEAD"],
+  "/api/requests": ["GET", "HEAD"],
+  "/style.css": ["GET", "HEAD"],
+  "/login": ["GET", "HEAD", "POST"],
+  "/logout": ["POST"],
+};
+
+/**
+ * Creates the read-only watch-log admin, mounted at `basePath`:
+ *
+ * | path | what |
+ * | --- | --- |
+ * | `/admin/` | dashboard: viewings, unique viewers, requests, bytes, average share watched, views per day (SVG), top videos |
+ * | `/admin/viewings`, `/admin/requests` | listings with filters, search, sort and pages |
+ * | `/admin/viewings.csv`, `/admin/requests.csv` | CSV of every row matching the filters |
+ * | `/admin/api/summary`, `/admin/api/viewings`, `/admin/api/requests` | the same as JSON |
+ * | `/admin/login`, `/admin/logout` | the token form (POST), and leaving |
+ *
+ * Query parameters, shared by all: `auth=yes|no`, `period=today|7d|month|custom` with
+ * `from=YYYY-MM-DD&to=YYYY-MM-DD` (UTC days, both included), `user=ID` (exact), `video=TEXT`
+ * (path contains, ignoring ASCII case), `ip=ADDRESS`, `sort=KEY&order=asc|desc`, `page=N`,
+ * `limit=N`. Bad values are answered `400`. Requests without valid credentials get `401`
+ * (the login form for pages). Nothing can be added, changed or deleted.
+ *
+ * @param options The data and the credentials, see {@linkcode AdminHandlerOptions}.
+ * @returns The handler.
+ * @throws {TypeError} When `queries` is missing, or neither `token` nor `authorize` is given.
+ * @throws {RangeError} When `token` is shorter than 16 characters or a number is out of range.
+ *
+ * @example Usage
+ * ```ts
+ * import { createAdminHandler } from "@sage/stream/admin";
+ * import { createWatchLogQueries } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const token = "a long random admin token";
+ * const admin = createAdminHandler({ queries: createWatchLogQueries({ url: ":memory:" }), token });
+ * const refused = await admin(new Request("http://localhost/admin/api/summary"));
+ * assert.equal(refused.status, 401);
+ * await refused.body?.cancel();
+ * const res = await admin(new Request("http://localhost/admin/api/summary", {
+ *   headers: { authorization: `Bearer ${token}` },
+ * }));
+ * assert.equal((await res.json()).viewings, 0);
+ * ```
+ */
+export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
+  const {
+    queries,
+    token,
+    authorize,
+    basePath = "/admin",
+    pageSize = 50,
+    maxExportRows = 100_000,
+    title = "sage-stream admin",
+    sessionMaxAge = 43_200,
+    now = () => new Date(),
+  } = options ?? {} as AdminHandlerOptions;
+  if (!queries || typeof queries.listViewings !== "function" || typeof queries.summary !== "function") {
+    throw new TypeError('Cannot create admin handler: "queries" must be a watch logger or watch-log queries');
+  }
+  if (token === undefined && authorize === undefined) {
+    throw new TypeError(
+      'Cannot create admin handler: give "token" or "authorize", or the admin is open to anyone',
+    );
+  }
+  if (authorize !== undefined && typeof authorize !== "function") {
+    throw new TypeError('Cannot create admin handler: "authorize" must be a function');
+  }
+  if (typeof basePath !== "string" || !basePath.startsWith("/")) {
+    throw new TypeError(`Cannot create admin handler: "basePath" must start with "/", got "${basePath}"`);
+  }
+  for (
+    const [name, value, max] of [["pageSize", pageSize, 1000], [
+      "maxExportRows",
+      maxExportRows,
+      10_000_000,
+    ]] as const
+  ) {
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new RangeError(`Cannot create admin handler: "${name}" must be a whole number from 1 to ${max}`);
+    }
+  }
+  const tokenAuth: TokenAuth | null = token === undefined ? null : createTokenAuth(token);
+  const base = basePath.replace(/\/+$/, "");
+  const cookiePath = base || "/";
+
+  const context = (session: boolean): PageContext => ({ base, title, session });
+
+  /** `true` when let in, or the refusal to send. */
+  async function admit(req: Request, route: string): Promise<true | Response> {
+    if (tokenAuth && await tokenAuth.check(req)) return true;
+    let verdict: AdminAuthorizeResult = false;
+    if (authorize) verdict = await authorize(req);
+    if (verdict === true) return true;
+    if (verdict instanceof Response) return verdict;
+    const challenge = { "www-authenticate": `Bearer realm="${title.replace(/["\\]/g, "")}"` };
+    if (!tokenAuth) return text(req, 403, "Forbidden");
+    if (route.startsWith("/api/") || route.endsWith(".csv")) return text(req, 401, "Unauthorized", challenge);
+    return htmlResponse(req, loginPage(context(false), ""), 401, challenge);
+  }
+
+  function sessionCookie(value: string, url: URL, maxAge: number): string {
+    const secure = url.protocol === "https:" ? "; Secure" : "";
+    return `${SESSION_COOKIE}=${value}; Path=${cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+  }
+
+  async function login(req: Request, url: URL): Promise<Response> {
+    const ctx = context(false);
+    if (req.method !== "POST") return htmlResponse(req, loginPage(ctx, ""));
+    if (!tokenAuth) return text(req, 404, "Not Found");
+    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site login form");
+    const type = req.headers.get("content-type") ?? "";
+    let candidate: unknown = null;
+    if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
+      try {
+        candidate = (await req.formData()).get("token");
+      } catch {
+        return htmlResponse(req, loginPage(ctx, "The form could not be read."), 400);
+      }
+    } else {
+      await req.body?.cancel();
+    }
+    if (typeof candidate !== "string" || !await tokenAuth.checkToken(candidate)) {
+      return htmlResponse(req, loginPage(ctx, "Wrong token."), 401);
+    }
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: `${base}/`,
+        "set-cookie": sessionCookie(await tokenAuth.sessionValue(), url, sessionMaxAge),
+        "cache-control": "no-store",
+      },
+    });
+  }
+
+  function listOptions<S extends string>(q: AdminQuery, sorts: readonly S[]) {
+    const sort = sorts.includes(q.sort as S) ? q.sort as S : undefined;
+    return { ...q.filter, sort, order: q.order, limit: q.limit, offset: (q.page - 1) * q.limit };
+  }
+
+  function csv(req: Request, route: string, q: AdminQuery): Response {
+    const viewings = route === "/viewings.csv";
+    const sorts = viewings ? VIEWING_SORTS : EVENT_SORTS;
+    const chunk = 1000;
+    let offset = 0;
+    let header = true;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const encoder = new TextEncoder();
+        const limit = Math.min(chunk, maxExportRows - offset);
+        const page = { ...listOptions(q, sorts), limit: Math.max(1, limit), offset };
+        let lines: string;
+        let count: number;
+        if (viewings) {
+          const list = await queries.listViewings(page as Parameters<WatchLogQueries["listViewings"]>[0]);
+          count = list.items.length;
+          lines = csvLines([
+            ...(header
+              ? [[
+                "id",
+                "first_seen",
+                "last_seen",
+                "video",
+                "user",
+                "authenticated",
+                "ip",
+                "requests",
+                "bytes",
+                "file_size",
+                "watched_share",
+                "user_agent",
+              ]]
+              : []),
+            ...list.items.map((v) => [
+              v.id,
+              v.firstSeen,
+              v.lastSeen,
+              v.path,
+              v.userId,
+              v.authenticated,
+              v.clientIp,
+              v.requestCount,
+              v.bytes,
+              v.fileSize,
+              v.watchedShare === null ? null : Math.round(v.watchedShare * 10000) / 10000,
+              v.userAgent,
+            ]),
+          ]);
+        } else {
+          const list = await queries.listEvents(page as Parameters<WatchLogQueries["listEvents"]>[0]);
+          count = list.items.length;
+          lines = csvLines([
+            ...(header
+              ? [[
+                "id",
+                "time",
+                "video",
+                "user",
+                "authenticated",
+                "ip",
+                "status",
+                "range_start",
+                "range_end",
+                "range_count",
+                "file_size",
+                "bytes_planned",
+                "bytes_delivered",
+                "duration_ms",
+                "aborted",
+                "viewing_id",
+                "user_agent",
+              ]]
+              : []),
+            ...list.items.map((e) => [
+              e.id,
+              e.startedAt,
+              e.path,
+              e.userId,
+              e.authenticated,
+              e.clientIp,
+              e.status,
+              e.rangeStart,
+              e.rangeEnd,
+              e.rangeCount,
+              e.fileSize,
+              e.bytesPlanned,
+              e.bytesDelivered,
+              Math.round(e.durationMs),
+              e.aborted,
+              e.viewingId,
+              e.userAgent,
+            ]),
+          ]);
+        }
+        header = false;
+        offset += count;
+        if (lines) controller.enqueue(encoder.encode(lines));
+        if (count < limit || offset >= maxExportRows || limit <= 0) controller.close();
+      },
+    });
+    const name = `${viewings ? "viewings" : "requests"}-${formatTime(now()).slice(0, 10)}.csv`;
+    const h = securityHeaders();
+    h.set("content-type", "text/csv; charset=utf-8");
+    h.set("content-disposition", `attachment; filename="${name}"`);
+    h.set("cache-control", "no-store");
+    if (req.method === "HEAD") {
+      void body.cancel();
+      return new Response(null, { headers: h });
+    }
+    return new Response(body, { headers: h });
+  }
+
+  return async function adminHandler(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    if (url.pathname !== base && !url.pathname.startsWith(base + "/")) return text(req, 404, "Not Found");
+    const route = url.pathname.slice(base.length) || "/";
+    const methods = ROUTES[route];
+    if (methods === undefined) return text(req, 404, "Not Found");
+    if (!methods.includes(req.method)) {
+      await req.body?.cancel();
+      return text(req, 405, "Method Not Allowed", { allow: methods.join(", ") });
+    }
+    if (route === "/style.css") {
+      const h = new Headers({
+        "content-type": "text/css; charset=utf-8",
+        "cache-control": "public, max-age=3600",
+        "x-content-type-options": "nosniff",
+      });
+      return new Response(req.method === "HEAD" ? null : STYLESHEET, { headers: h });
+    }
+    if (route === "/login") return login(req, url);
+    if (route === "/logout") {
+      if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
+      await req.body?.cancel();
+      return new Response(null, {
+        status: 303,
+        headers: {
+          location: `${base}/login`,
+          "set-cookie": sessionCookie("", url, 0),
+          "cache-control": "no-store",
+        },
+      });
+    }
+
+    const admitted = await admit(req, route);
+    if (admitted !== true) return admitted;
+
+    const parsed = parseAdminQuery(url.searchParams, now(), pageSize);
+    const page: AdminPage = route === "/viewings"
+      ? "viewings"
+      : route === "/requests"
+      ? "requests"
+      : "dashboard";
+    const session = !req.headers.has("authorization");
+    if (!parsed.ok) {
+      if (route.startsWith("/api/") || route.endsWith(".csv")) return json(req, 400, { error: parsed.error });
+      return htmlResponse(req, errorPage(context(session), page, parsed.error), 400);
+    }
+    const q = parsed.query;
+    const viewingSort = listOptions(q, VIEWING_SORTS as readonly ViewingSort[]);
+    const eventSort = listOptions(q, EVENT_SORTS as readonly WatchEventSort[]);
+    switch (route) {
+      case "/":
+        return htmlResponse(req, dashboardPage(context(session), q, await queries.summary(q.filter)));
+      case "/viewings":
+        return htmlResponse(req, viewingsPage(context(session), q, await queries.listViewings(viewingSort)));
+      case "/requests":
+        return htmlResponse(req, requestsPage(context(session), q, await queries.listEvents(eventSort)));
+      case "/api/summary":
+        return json(req, 200, await queries.summary(q.filter));
+      case "/api/viewings":
+        return json(req, 200, await queries.listViewings(viewingSort));
+      case "/api/requests":
+        return json(req, 200, await queries.listEvents(eventSort));
+      default:
+        return csv(req, route, q);
+    }
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `createApp()`: the whole server as one handler: the player page, the stream endpoint and
+ * the watch-log admin, as the command-line server runs them.
+ *
+ * @module
+ */
+
+import { type AdminAuthorizeResult, createAdminHandler } from "./admin/mod.ts";
+import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "./handler.ts";
+import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "./player.ts";
+import type { WatchLogQueries } from "./watch_log/types.ts";
+
+/** Options for {@linkcode createApp}: the stream handler's, plus the player and the admin. */
+export interface AppOptions extends StreamHandlerOptions {
+  /**
+   * The watch log the stream endpoint records to. When it can also answer queries (the watch
+   * logger from `createWatchLogger()` can), the admin reads from it.
+   */
+  watchLog?: StreamRecorder & Partial<WatchLogQueries>;
+  /** Where the admin reads from, when not from `watchLog` (`createWatchLogQueries()`). */
+  queries?: WatchLogQueries;
+  /**
+   * The admin token (16 characters or more). The admin is served at `/admin` only when
+   * `adminToken` or `adminAuthorize` is set.
+   */
+  adminToken?: string;
+  /** Your own access check for the admin, see the admin's `authorize`. */
+  adminAuthorize?: (req: Request) => AdminAuthorizeResult | Promise<AdminAuthorizeResult>;
+  /**
+   * The player page at `/`: `false` turns it off, an object tunes it.
+   *
+   * @default {true}
+   */
+  player?:
+    | boolean
+    | Omit<PlayerHandlerOptions, "root" | "basePath" | "streamPath" | "param" | "signingSecret">;
+}
+
+/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
+export type AppHandler = (req: Request, info?: unknown) => Promise<Response>;
+
+const ADMIN_PATH = "/admin";
+
+function notFound(req: Request): Response {
+  return new Response(req.method === "HEAD" ? null : "Not Found", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+  });
+}
+
+/**
+ * Creates the whole server as one handler:
+ *
+ * | path | answered by |
+ * | --- | --- |
+ * | `/` (and `/?play=PATH`), `/player/style.css` | the player page (unless `player: false`) |
+ * | `/stream?path=…` (`basePath`) | the stream endpoint, `createStreamHandler(options)` |
+ * | `/admin…` | the watch-log admin, only when `adminToken` or `adminAuthorize` is set |
+ * | anything else | `404` |
+ *
+ * @param options The stream handler's options plus the admin's and the player's, see
+ *   {@linkcode AppOptions}.
+ * @returns The handler.
+ * @throws {TypeError} When the stream handler's options are wrong, or admin credentials are
+ *   given without a watch log that answers queries.
+ * @throws {RangeError} When `adminToken` is shorter than 16 characters.
+ *
+ * @example Usage
+ * ```ts
+ * import { createApp } from "@sage/stream/app";
+ * import { createWatchLogger } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const watchLog = createWatchLogger({ url: ":memory:" });
+ * const app = createApp({ root: "samples", watchLog, adminToken: "a long random admin token" });
+ * // Deno.serve(app) or Bun.serve({ fetch: app })
+ * const res = await app(new Request("http://localhost/?play=sample.webm"));
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * await watchLog.close();
+ * ```
+ */
+export function createApp(options: AppOptions): AppHandler {
+  const {
+    queries,
+    adminToken,
+    adminAuthorize,
+    player = true,
+    ...streamOptions
+  } = options ?? {} as AppOptions;
+  const { root, basePath: streamPath = "/stream", param = "path", signingSecret, watchLog } = streamOptions;
+  const stream = createStreamHandler(streamOptions);
+  const playerHandler = player === false ? null : createPlayerHandler({
+    ...(player === true ? {} : player),
+    root,
+    streamPath,
+    param,
+    signingSecret,
+  });
+
+  let admin = null;
+  if (adminToken !== undefined || adminAuthorize !== undefined) {
+    const source = queries ??
+      (watchLog && typeof watchLog.listViewings === "function" ? watchLog as WatchLogQueries : undefined);
+    if (source === undefined) {
+      throw new TypeError(
+        'Cannot create app: the admin needs a "watchLog" that answers queries, or "queries"',
+      );
+    }
+    admin = createAdminHandler({
+      queries: source,
+      token: adminToken,
+      authorize: adminAuthorize,
+      basePath: ADMIN_PATH,
+    });
+  }
+
+  return function app(req: Request, info?: unknown): Promise<Response> {
+    const { pathname } = new URL(req.url);
+    if (pathname === streamPath) return stream(req, info);
+    if (playerHandler && (pathname === "/" || pathname === PLAYER_STYLESHEET_PATH)) {
+      return playerHandler(req, info);
+    }
+    if (admin && (pathname === ADMIN_PATH || pathname.startsWith(ADMIN_PATH + "/"))) return admin(req, info);
+    return Promise.resolve(notFound(req));
+  };
+}
