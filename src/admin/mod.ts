@@ -410,6 +410,12 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       return htmlResponse(req, errorPage(context(session), page, parsed.error), 400);
     }
     const q = parsed.query;
+    const sorts: readonly string[] = route.includes("viewings") ? VIEWING_SORTS : EVENT_SORTS;
+    if (q.sort !== "" && route !== "/" && route !== "/api/summary" && !sorts.includes(q.sort)) {
+      const error = `"sort" must be one of ${sorts.join(", ")}, got "${q.sort}"`;
+      if (route.startsWith("/api/") || route.endsWith(".csv")) return json(req, 400, { error });
+      return htmlResponse(req, errorPage(context(session), page, error), 400);
+    }
     const viewingSort = listOptions(q, VIEWING_SORTS as readonly ViewingSort[]);
     const eventSort = listOptions(q, EVENT_SORTS as readonly WatchEventSort[]);
     switch (route) {

@@ -21,7 +21,7 @@ a{color:var(--accent)}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem 1rem;min-width:150px}
 .card b{display:block;font-size:1.4rem}.card span{color:var(--muted)}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8rem;overflow-x:auto}
-.chart{max-width:100%;height:auto}
+.chart{width:100%;height:auto}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem .8rem;align-items:end;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem .8rem;margin-bottom:1rem}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
 input,select,button{font:inherit}
