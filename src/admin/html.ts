@@ -77,10 +77,18 @@ function render(value: HtmlValue): string {
  * ```
  */
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
-  let out = strings[0];
-  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
+  let parts = COMPACT.get(strings);
+  if (parts === undefined) {
+    // line breaks and indentation in the template (the formatter's) become one space
+    parts = strings.map((s) => s.replace(/[ \t]*\n\s*/g, " "));
+    COMPACT.set(strings, parts);
+  }
+  let out = parts[0];
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + parts[i + 1];
   return new SafeHtml(out);
 }
+
+const COMPACT = new WeakMap<TemplateStringsArray, string[]>();
 
 /**
  * Marks markup as safe without escaping it. Only for markup the program built itself.

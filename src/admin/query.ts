@@ -183,7 +183,9 @@ export function queryString(query: AdminQuery, changes: Record<string, string | 
     order: query.sort ? query.order : "",
     page: query.page === 1 ? "" : String(query.page),
   };
-  for (const [k, v] of Object.entries(changes)) params[k] = String(v);
+  for (const [k, v] of Object.entries(changes)) {
+    params[k] = k === "page" && String(v) === "1" ? "" : String(v);
+  }
   const out = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== "") out.set(k, v);
   const text = out.toString();

@@ -1,0 +1,361 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createAdminHandler } from "../src/admin/mod.ts";
+import { createWatchLogger } from "../src/watch_log/mod.ts";
+import { tempDir } from "./_fixtures.ts";
+
+const TOKEN = "admin-test-token-0123456789";
+const NOW = new Date("2025-03-15T12:00:00Z");
+const tmp = tempDir("sage-admin-");
+const log = createWatchLogger({ url: `file:${join(tmp.dir, "log.db")}` });
+
+// five viewings by different viewers; the dashboard's "today" is 2025-03-15 (UTC)
+const seed = [
+  { path: "shows/pilot.mp4", userId: "alice", clientIp: "10.0.0.1", at: "2025-03-15T10:00:00Z", end: 499 },
+  { path: "shows/pilot.mp4", userId: null, clientIp: "10.0.0.2", at: "2025-03-10T08:00:00Z", end: 999 },
+  { path: "movies/<b>x</b>.webm", userId: "bob", clientIp: "10.0.0.3", at: "2025-02-20T09:00:00Z", end: 99 },
+  { path: "=cmd.mp4", userId: null, clientIp: "10.0.0.4", at: "2025-03-15T01:00:00Z", end: 9 },
+  { path: "talks/keynote.webm", userId: null, clientIp: "10.0.0.5", at: "2025-03-02T20:00:00Z", end: 199 },
+];
+for (const s of seed) {
+  await log.logWatchRequest({
+    path: s.path,
+    userId: s.userId,
+    clientIp: s.clientIp,
+    userAgent: `agent <i>${s.clientIp}</i>`,
+    at: new Date(s.at),
+    status: 206,
+    size: 1000,
+    ranges: [{ start: 0, end: s.end }],
+    durationMs: 5,
+  });
+}
+
+const admin = createAdminHandler({ queries: log, token: TOKEN, now: () => NOW, pageSize: 2 });
+const BEARER = { authorization: `Bearer ${TOKEN}` };
+
+after(async () => {
+  await log.close();
+  tmp.cleanup();
+});
+
+function get(path: string, headers: HeadersInit = BEARER, init: RequestInit = {}): Promise<Response> {
+  return admin(new Request(`http://admin.test${path}`, { headers, ...init }));
+}
+
+async function paths(query: string): Promise<string[]> {
+  const res = await get(`/admin/api/viewings?limit=100${query}`);
+  assert.equal(res.status, 200);
+  return ((await res.json()).items as { path: string }[]).map((v) => v.path).sort();
+}
+
+test("createAdminHandler refuses to run open, with a short token, or without queries", () => {
+  assert.throws(() => createAdminHandler({ queries: log }), TypeError);
+  assert.throws(() => createAdminHandler({ queries: log, token: "short" }), RangeError);
+  assert.throws(
+    () => createAdminHandler({ queries: undefined as never, token: TOKEN }),
+    {
+      name: "TypeError",
+      message: 'Cannot create admin handler: "queries" must be a watch logger or watch-log queries',
+    },
+  );
+});
+
+test("without credentials pages answer 401 with the login form, CSV and API 401 without data", async () => {
+  for (const path of ["/admin", "/admin/", "/admin/viewings", "/admin/requests"]) {
+    const res = await get(path, {});
+    assert.equal(res.status, 401, path);
+    assert.match(res.headers.get("www-authenticate")!, /^Bearer realm=/);
+    const body = await res.text();
+    assert.match(body, /<form class="login" method="post" action="\/admin\/login">/);
+    assert.doesNotMatch(body, /pilot/);
+  }
+  for (
+    const path of ["/admin/viewings.csv", "/admin/requests.csv", "/admin/api/summary", "/admin/api/requests"]
+  ) {
+    const res = await get(path, {});
+    assert.equal(res.status, 401, path);
+    assert.equal(await res.text(), "Unauthorized");
+  }
+  for (
+    const auth of [
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${btoa("admin:" + TOKEN)}`,
+      TOKEN,
+    ]
+  ) {
+    const res = await get("/admin/api/summary", { authorization: auth });
+    assert.equal(res.status, 401, auth);
+    await res.body?.cancel();
+  }
+  // a cookie holding the raw token is not a session
+  const raw = await get("/admin/api/summary", { cookie: `sage_admin=${TOKEN}` });
+  assert.equal(raw.status, 401);
+  await raw.body?.cancel();
+});
+
+test("the login form sets an HttpOnly SameSite=Strict cookie that is an HMAC of the token, not the token", async () => {
+  const form = (token: string, headers: HeadersInit = {}) =>
+    get("/admin/login", headers, { method: "POST", body: new URLSearchParams({ token }) });
+  const wrong = await form("admin-test-token-012345678X");
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.headers.get("set-cookie"), null);
+  assert.match(await wrong.text(), /Wrong token\./);
+
+  const ok = await form(TOKEN, { "sec-fetch-site": "same-origin", origin: "http://admin.test" });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get("location"), "/admin/");
+  const cookie = ok.headers.get("set-cookie")!;
+  const match = /^sage_admin=([A-Za-z0-9_-]{43}); Path=\/admin; Max-Age=43200; HttpOnly; SameSite=Strict$/
+    .exec(cookie);
+  assert.ok(match, cookie);
+  assert.ok(!match[1].includes(TOKEN));
+  const page = await get("/admin/", { cookie: `other=1; sage_admin=${match[1]}` });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<h1>Dashboard<\/h1>/);
+  const tampered = await get("/admin/", { cookie: `sage_admin=${match[1].slice(0, -1)}A` });
+  assert.equal(tampered.status, 401);
+  await tampered.body?.cancel();
+
+  // the same token makes the same cookie value, so a restart keeps people logged in
+  const again = await form(TOKEN);
+  assert.equal(again.headers.get("set-cookie"), cookie);
+  // logging out clears it
+  const out = await get("/admin/logout", {}, { method: "POST" });
+  assert.equal(out.status, 303);
+  assert.match(
+    out.headers.get("set-cookie")!,
+    /^sage_admin=; Path=\/admin; Max-Age=0; HttpOnly; SameSite=Strict$/,
+  );
+});
+
+test("cross-site login and logout posts are refused", async () => {
+  for (
+    const headers of [
+      { "sec-fetch-site": "cross-site" } as Record<string, string>,
+      { "sec-fetch-site": "same-site" },
+      { origin: "http://evil.test" },
+      { origin: "null" },
+    ]
+  ) {
+    const res = await get("/admin/login", headers, {
+      method: "POST",
+      body: new URLSearchParams({ token: TOKEN }),
+    });
+    assert.equal(res.status, 403, JSON.stringify(headers));
+    assert.equal(res.headers.get("set-cookie"), null);
+    await res.body?.cancel();
+    const out = await get("/admin/logout", headers, { method: "POST" });
+    assert.equal(out.status, 403);
+    await out.body?.cancel();
+  }
+});
+
+test("the admin is read-only: writes get 405 with Allow, and unknown paths 404", async () => {
+  for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+    for (const path of ["/admin/", "/admin/viewings", "/admin/api/viewings", "/admin/viewings.csv"]) {
+      const res = await get(path, BEARER, { method });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get("allow"), "GET, HEAD");
+      await res.body?.cancel();
+    }
+  }
+  for (const path of ["/admin/viewings/1/delete", "/admin/api", "/administrator", "/"]) {
+    const res = await get(path);
+    assert.equal(res.status, 404, path);
+    await res.body?.cancel();
+  }
+  assert.equal((await log.summary()).viewings, 5);
+});
+
+test("every page has a strict CSP, no script and no inline handler, and escapes client text", async () => {
+  const csp =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  for (const path of ["/admin/", "/admin/viewings?limit=100", "/admin/requests?limit=100", "/admin/login"]) {
+    const res = await get(path);
+    assert.equal(res.headers.get("content-security-policy"), csp, path);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    const body = await res.text();
+    assert.doesNotMatch(body, /<script/i, path);
+    assert.doesNotMatch(body, /\son[a-z]+=/i, path);
+    assert.doesNotMatch(body, /\sstyle=/i, path);
+    if (path !== "/admin/login") {
+      assert.doesNotMatch(body, /<b>x<\/b>|<i>/, path);
+      assert.match(body, /movies\/&lt;b&gt;x&lt;\/b&gt;\.webm/, path);
+    }
+  }
+  const css = await get("/admin/style.css", {});
+  assert.equal(css.status, 200);
+  assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+  assert.match(await css.text(), /^:root\{/);
+});
+
+test("period, authenticated, user, video and ip filters select the matching viewings", async () => {
+  assert.deepEqual(await paths(""), [
+    "=cmd.mp4",
+    "movies/<b>x</b>.webm",
+    "shows/pilot.mp4",
+    "shows/pilot.mp4",
+    "talks/keynote.webm",
+  ]);
+  assert.deepEqual(await paths("&period=today"), ["=cmd.mp4", "shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&period=7d"), ["=cmd.mp4", "shows/pilot.mp4", "shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&period=month"), [
+    "=cmd.mp4",
+    "shows/pilot.mp4",
+    "shows/pilot.mp4",
+    "talks/keynote.webm",
+  ]);
+  assert.deepEqual(await paths("&from=2025-02-01&to=2025-02-28"), ["movies/<b>x</b>.webm"]);
+  assert.deepEqual(await paths("&period=custom&to=2025-03-02"), [
+    "movies/<b>x</b>.webm",
+    "talks/keynote.webm",
+  ]);
+  assert.deepEqual(await paths("&auth=yes"), ["movies/<b>x</b>.webm", "shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&auth=no"), ["=cmd.mp4", "shows/pilot.mp4", "talks/keynote.webm"]);
+  assert.deepEqual(await paths("&user=alice"), ["shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&video=PILOT"), ["shows/pilot.mp4", "shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&video=pilot&auth=no"), ["shows/pilot.mp4"]);
+  assert.deepEqual(await paths("&ip=10.0.0.5"), ["talks/keynote.webm"]);
+});
+
+test("bad query values are answered 400 with the reason", async () => {
+  const cases: [string, string][] = [
+    ["period=year", '"period" must be all, today, 7d, month or custom, got "year"'],
+    ["from=2025-02-30", '"from" must be a day, YYYY-MM-DD, got "2025-02-30"'],
+    ["auth=maybe", '"auth" must be "yes", "no" or empty, got "maybe"'],
+    ["page=0", '"page" must be a whole number from 1, got "0"'],
+    ["limit=5000", '"limit" must be a whole number from 1 to 1000, got "5000"'],
+    ["order=up", '"order" must be asc or desc, got "up"'],
+    [
+      "sort=ip",
+      '"sort" must be one of firstSeen, lastSeen, path, userId, requestCount, bytes, watchedShare, got "ip"',
+    ],
+  ];
+  for (const [query, error] of cases) {
+    const res = await get(`/admin/api/viewings?${query}`);
+    assert.equal(res.status, 400, query);
+    assert.deepEqual(await res.json(), { error });
+    const page = await get(`/admin/viewings?${query}`);
+    assert.equal(page.status, 400);
+    assert.ok((await page.text()).includes(error.replace(/"/g, "&quot;")));
+  }
+});
+
+test("sort and pages: links keep the filters, and the API pages the same way", async () => {
+  const res = await get("/admin/api/viewings?sort=path&order=asc&page=2");
+  const body = await res.json();
+  assert.equal(body.total, 5);
+  assert.equal(body.limit, 2);
+  assert.equal(body.offset, 2);
+  assert.deepEqual(body.items.map((v: { path: string }) => v.path), ["shows/pilot.mp4", "shows/pilot.mp4"]);
+
+  const page = await (await get("/admin/viewings?auth=no&sort=path&order=asc&page=2")).text();
+  assert.match(page, /Page 2 of 2 · 3 rows/);
+  assert.match(page, /<a rel="prev" href="\/admin\/viewings\?auth=no&amp;sort=path&amp;order=asc">/);
+  assert.doesNotMatch(page, /rel="next"/);
+  // the active column's link flips the order
+  assert.match(
+    page,
+    /aria-sort="ascending" ?><a href="\/admin\/viewings\?auth=no&amp;sort=path&amp;order=desc">Video ↑/,
+  );
+  const rows = [...page.matchAll(/<td class="wrap">([^<]*)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(rows, ["talks/keynote.webm"]);
+});
+
+test("CSV export has every row of the current filter, quoted and formula-safe", async () => {
+  const res = await get("/admin/viewings.csv?auth=no&sort=path&order=asc");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/csv; charset=utf-8");
+  assert.equal(res.headers.get("content-disposition"), 'attachment; filename="viewings-2025-03-15.csv"');
+  const lines = (await res.text()).split("\r\n");
+  assert.equal(
+    lines[0],
+    "id,first_seen,last_seen,video,user,authenticated,ip,requests,bytes,file_size,watched_share,user_agent",
+  );
+  // three rows although the page size is 2, then the final CRLF
+  assert.equal(lines.length, 5);
+  assert.equal(lines[4], "");
+  assert.match(
+    lines[1],
+    /^\d+,2025-03-15T01:00:00\.000Z,2025-03-15T01:00:00\.\d{3}Z,'=cmd\.mp4,,false,10\.0\.0\.4,1,10,1000,0\.01,agent <i>10\.0\.0\.4<\/i>$/,
+  );
+  assert.match(lines[3], /,talks\/keynote\.webm,,false,10\.0\.0\.5,1,200,1000,0\.2,/);
+
+  const events = await (await get("/admin/requests.csv?user=bob")).text();
+  const [header, row, end] = events.split("\r\n");
+  assert.equal(
+    header,
+    "id,time,video,user,authenticated,ip,status,range_start,range_end,range_count,file_size,bytes_planned,bytes_delivered,duration_ms,aborted,viewing_id,user_agent",
+  );
+  assert.match(
+    row,
+    /^\d+,2025-02-20T09:00:00\.000Z,movies\/<b>x<\/b>\.webm,bob,true,10\.0\.0\.3,206,0,99,1,1000,100,,5,false,\d+,agent <i>10\.0\.0\.3<\/i>$/,
+  );
+  assert.equal(end, "");
+});
+
+test("the dashboard shows totals, one chart bar per day of the period and the top videos", async () => {
+  const page = await (await get("/admin/?period=7d")).text();
+  assert.match(page, /<div class="card" id="stat-viewings"><b>3<\/b>/);
+  assert.match(page, /<div class="card" id="stat-viewers"><b>3<\/b>/);
+  const bars = [
+    ...page.matchAll(/<rect class="bar"[^>]* height="([\d.]+)"[^>]*>\s*<title>([^<]*)<\/title>/g),
+  ];
+  assert.equal(bars.length, 7);
+  assert.deepEqual(bars.map((b) => b[2].slice(0, 10)), [
+    "2025-03-09",
+    "2025-03-10",
+    "2025-03-11",
+    "2025-03-12",
+    "2025-03-13",
+    "2025-03-14",
+    "2025-03-15",
+  ]);
+  assert.equal(bars[6][2], "2025-03-15: 2 viewings, 2 viewers");
+  assert.equal(bars[1][2], "2025-03-10: 1 viewing, 1 viewer");
+  assert.equal(Number(bars[0][1]), 0);
+  assert.equal(Number(bars[6][1]), 2 * Number(bars[1][1]));
+  const top = page.slice(page.indexOf('id="top-videos"'));
+  assert.match(
+    top,
+    /^id="top-videos">.*?<tbody>\s*<tr>\s*<td class="wrap">\s*<a href="\/admin\/viewings\?period=7d&amp;video=shows%2Fpilot\.mp4">shows\/pilot\.mp4<\/a>\s*<\/td>\s*<td class="num">2<\/td>/s,
+  );
+
+  const summary = await (await get("/admin/api/summary?auth=yes")).json();
+  assert.equal(summary.viewings, 2);
+  assert.equal(summary.uniqueUsers, 2);
+  assert.equal(summary.bytes, 600);
+});
+
+test("a custom authorize lets requests in, refuses them, or answers with its own Response", async () => {
+  const custom = createAdminHandler({
+    queries: log,
+    authorize: (req) => {
+      const who = req.headers.get("x-user");
+      if (who === "admin") return true;
+      if (who === null) return Response.redirect("http://admin.test/sso", 302);
+      return false;
+    },
+  });
+  const ok = await custom(
+    new Request("http://admin.test/admin/api/summary", { headers: { "x-user": "admin" } }),
+  );
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json()).viewings, 5);
+  const no = await custom(new Request("http://admin.test/admin/", { headers: { "x-user": "eve" } }));
+  assert.equal(no.status, 403);
+  await no.body?.cancel();
+  const redirect = await custom(new Request("http://admin.test/admin/"));
+  assert.equal(redirect.status, 302);
+  assert.equal(redirect.headers.get("location"), "http://admin.test/sso");
+  // no token configured: the bearer header means nothing, and there is no login
+  const bearer = await custom(
+    new Request("http://admin.test/admin/", { headers: { ...BEARER, "x-user": "eve" } }),
+  );
+  assert.equal(bearer.status, 403);
+  await bearer.body?.cancel();
+});
