@@ -9,7 +9,11 @@
 export class SafeHtml {
   /** The markup. */
   readonly value: string;
-  /** @param value Markup that is known to be safe. */
+  /**
+   * Wraps markup that is known to be safe.
+   *
+   * @param value The markup.
+   */
   constructor(value: string) {
     this.value = value;
   }
