@@ -43,6 +43,7 @@ const listener = await runtime.listen({ hostname: "127.0.0.1", port, handler: ap
 const base = `http://${listener.hostname}:${listener.port}`;
 process.stdout.write(
   `sage-stream demo on ${runtime.name}, serving ${root}\n` +
+    `Listening on ${base}/\n` +
     `  Player:  ${base}/\n` +
     `  Admin:   ${base}/admin/  (token: ${adminToken})\n` +
     `  API:     curl -H "Authorization: Bearer ${adminToken}" ${base}/admin/api/summary\n` +

@@ -1,10 +1,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import process from "node:process";
 import { createApp } from "../src/app.ts";
 import { runtime } from "../src/runtime/mod.ts";
 import { createWatchLogger } from "../src/watch_log/mod.ts";
 import { patternBytes, tempDir, writeFixture } from "./_fixtures.ts";
+import { startScript } from "./_process.ts";
 
 const TOKEN = "app-test-admin-token-0123";
 const SECRET = "app-test-signing-secret-0123456789";
@@ -140,5 +142,39 @@ test("over HTTP: the page's video URL streams, and the viewing shows in the admi
     assert.equal(viewings[0].watchedShare, 1);
   } finally {
     await server.close({ force: true });
+  }
+});
+
+test("the demo script serves the samples, prints the admin token, logs the viewing and stops cleanly", async () => {
+  const demo = await startScript(join(import.meta.dirname!, "..", "scripts", "demo.ts"), [
+    "--port",
+    "0",
+    "--db",
+    `file:${join(media.dir, "demo.db")}`,
+  ]);
+  try {
+    const token = /\(token: ([\w-]{32})\)/.exec(demo.output())![1];
+    const page = await (await fetch(`${demo.origin}/`)).text();
+    assert.match(page, /<span>sample\.mp4<\/span><small>[\d.]+ KiB<\/small>/);
+    assert.match(page, /<span>sample\.webm<\/span>/);
+    const res = await fetch(`${demo.origin}/stream?path=sample.webm`, { headers: { range: "bytes=0-1023" } });
+    assert.equal(res.status, 206);
+    assert.deepEqual([...new Uint8Array(await res.arrayBuffer()).subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3]); // EBML
+    assert.equal((await fetch(`${demo.origin}/admin/api/summary`)).status, 401);
+    let viewings = 0;
+    for (let i = 0; i < 100 && viewings === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const summary = await fetch(`${demo.origin}/admin/api/summary`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      viewings = (await summary.json()).viewings;
+    }
+    assert.equal(viewings, 1);
+    // by pid: Deno's child.kill() reports the signal as the exit cause even when it was handled
+    const exited = new Promise((resolve) => demo.child.once("exit", resolve));
+    process.kill(demo.child.pid!, "SIGTERM");
+    assert.equal(await exited, 0);
+  } finally {
+    await demo.stop();
   }
 });
