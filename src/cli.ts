@@ -14,11 +14,9 @@ import { statSync } from "node:fs";
 import process from "node:process";
 import { formatAccessLine } from "./_access_log.ts";
 import { clientAddressOf } from "./_client_address.ts";
-import { createStreamHandler } from "./handler.ts";
+import { createApp } from "./app.ts";
 import { runtime } from "./runtime/mod.ts";
 import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
-
-export type { WatchLogger };
 
 /** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
 export type RouteHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
@@ -43,6 +41,8 @@ export interface CliOptions {
   db: string;
   /** `false` with `--no-log`. */
   log: boolean;
+  /** `--admin-token T`: the admin's token; a random one is made when the watch log is on. */
+  adminToken?: string;
   /** `--quiet`: no access log on stderr. */
   quiet: boolean;
   /** `--help`. */
@@ -51,14 +51,6 @@ export interface CliOptions {
 
 /** The result of {@linkcode parseArgs}: the options, or a message for a bad command line. */
 export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
-
-/** One route of the server: requests it matches go to its handler. */
-export interface Route {
-  /** Whether this route answers the request. */
-  match(url: URL, req: Request): boolean;
-  /** Answers the request. */
-  handle: RouteHandler;
-}
 
 /** Where {@linkcode main} writes; defaults to the process's stdout and stderr. */
 export interface MainOptions {
@@ -74,7 +66,8 @@ export interface MainOptions {
 export const USAGE: string = `Usage: sage-stream [options]
 
 Serves GET /stream?path=FILE from a media directory (ranges, conditional requests,
-multipart), and records who watched what in a libSQL watch log.
+multipart), a player page at / and, with the watch log, a read-only admin at /admin;
+records who watched what in a libSQL watch log.
 
 Options:
   --root DIR             media directory (default: .)
@@ -86,12 +79,23 @@ Options:
   --trust-proxy[=N]      take the client's address from Forwarded/X-Forwarded-For,
                          trusting N proxies in front (default N: 1)
   --db URL               watch-log database, a libSQL URL (default: file:watch-log.db)
-  --no-log               do not record a watch log
+  --no-log               do not record a watch log (and serve no admin)
+  --admin-token T        token for the admin at /admin (16+ bytes; default: a random
+                         one, printed at start-up)
   --quiet                no access log on stderr
   --help                 show this help
 `;
 
-const VALUE_FLAGS = new Set(["root", "port", "host", "max-chunk", "cors", "signing-secret", "db"]);
+const VALUE_FLAGS = new Set([
+  "root",
+  "port",
+  "host",
+  "max-chunk",
+  "cors",
+  "signing-secret",
+  "db",
+  "admin-token",
+]);
 const BOOLEAN_FLAGS = new Set(["no-log", "quiet", "help"]);
 
 function wholeNumber(text: string, flag: string, max: number): number | string {
@@ -200,69 +204,59 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         options.db = value;
         dbGiven = true;
         break;
+      case "admin-token":
+        if (new TextEncoder().encode(value).length < 16) {
+          return { ok: false, error: "--admin-token must be at least 16 bytes long" };
+        }
+        options.adminToken = value;
+        break;
     }
   }
   if (dbGiven && !options.log) return { ok: false, error: "--db and --no-log cannot be used together" };
+  if (options.adminToken !== undefined && !options.log) {
+    return {
+      ok: false,
+      error: "--admin-token and --no-log cannot be used together: the admin shows the watch log",
+    };
+  }
   return { ok: true, options };
 }
 
 /**
- * The server's routes: `/stream` is the streaming endpoint; other pages (the admin pages, a
- * player) are added to this list. Requests no route matches get `404`.
+ * Wraps a handler so that it writes one access-log line per request to `log`.
  *
- * @param options The parsed command line.
- * @param watchLog The watch logger, or `null` with `--no-log`.
- * @returns The routes, first match wins.
- */
-export function buildRoutes(options: CliOptions, watchLog: WatchLogger | null): Route[] {
-  const cors = options.cors === undefined ? undefined : options.cors.includes("*") ? "*" : options.cors;
-  const stream = createStreamHandler({
-    root: options.root,
-    maxChunkSize: options.maxChunkSize,
-    cors,
-    signingSecret: options.signingSecret,
-    trustProxy: options.trustProxy,
-    watchLog: watchLog ?? undefined,
-  });
-  return [
-    { match: (url) => url.pathname === "/stream", handle: stream },
-  ];
-}
-
-/**
- * Combines routes into one handler, writing one access-log line per request to `log`.
- *
- * @param routes The routes, first match wins; no match is `404`.
- * @param log Receives access-log lines, or `null` for none.
+ * @param handler The handler.
+ * @param log Receives access-log lines.
  * @param trustProxy Proxies trusted for the logged client address.
- * @returns The handler.
+ * @returns The wrapped handler.
  */
-export function createApp(
-  routes: readonly Route[],
-  log: ((line: string) => void) | null,
+export function withAccessLog(
+  handler: RouteHandler,
+  log: (line: string) => void,
   trustProxy = 0,
 ): RouteHandler {
   return async (req, info) => {
     const started = performance.now();
+    const res = await handler(req, info);
     const url = new URL(req.url);
-    const route = routes.find((r) => r.match(url, req));
-    const res = route
-      ? await route.handle(req, info)
-      : new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
-    if (log) {
-      const length = res.headers.get("content-length");
-      log(formatAccessLine({
-        time: new Date(),
-        clientAddress: clientAddressOf(req, info, trustProxy),
-        method: req.method,
-        target: url.pathname + url.search,
-        status: res.status,
-        length: length === null ? null : Number(length),
-        durationMs: performance.now() - started,
-      }));
-    }
+    const length = res.headers.get("content-length");
+    log(formatAccessLine({
+      time: new Date(),
+      clientAddress: clientAddressOf(req, info, trustProxy),
+      method: req.method,
+      target: url.pathname + url.search,
+      status: res.status,
+      length: length === null ? null : Number(length),
+      durationMs: performance.now() - started,
+    }));
     return res;
   };
+}
+
+/** 24 random bytes, base64url: the admin token made when none is given. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
 /**
@@ -317,18 +311,33 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     }
   }
 
-  const log = cli.quiet ? null : (line: string) => stderr.write(line + "\n");
-  const app = createApp(buildRoutes(cli, watchLog), log, cli.trustProxy);
+  const adminToken = cli.adminToken ?? (watchLog ? randomToken() : undefined);
+  const app = createApp({
+    root: cli.root,
+    maxChunkSize: cli.maxChunkSize,
+    cors: cli.cors === undefined ? undefined : cli.cors.includes("*") ? "*" : cli.cors,
+    signingSecret: cli.signingSecret,
+    trustProxy: cli.trustProxy,
+    watchLog: watchLog ?? undefined,
+    adminToken,
+  });
+  const handler = cli.quiet ? app : withAccessLog(app, (line) => stderr.write(line + "\n"), cli.trustProxy);
   let listener;
   try {
-    listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler: app });
+    listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler });
   } catch (error) {
     stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
     await watchLog?.close();
     return 1;
   }
   const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
-  stdout.write(`Listening on http://${host}:${listener.port}/\n`);
+  const base = `http://${host}:${listener.port}`;
+  let banner = `Listening on ${base}/\n  Player: ${base}/\n`;
+  if (adminToken !== undefined) {
+    const shown = cli.adminToken === undefined ? `token: ${adminToken}` : "token from --admin-token";
+    banner += `  Admin:  ${base}/admin/  (${shown})\n`;
+  }
+  stdout.write(banner); // one write, so readers of the Listening line see the rest with it
 
   await new Promise<void>((resolve) => {
     const stop = () => {

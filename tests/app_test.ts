@@ -145,8 +145,10 @@ test("over HTTP: the page's video URL streams, and the viewing shows in the admi
   }
 });
 
-test("the demo script serves the samples, prints the admin token, logs the viewing and stops cleanly", async () => {
-  const demo = await startScript(join(import.meta.dirname!, "..", "scripts", "demo.ts"), [
+test("the demo (npm run demo: the CLI on the samples) plays, prints the admin token, logs the viewing, stops cleanly", async () => {
+  const demo = await startScript(join(import.meta.dirname!, "..", "src", "cli.ts"), [
+    "--root",
+    join(import.meta.dirname!, "..", "samples"),
     "--port",
     "0",
     "--db",

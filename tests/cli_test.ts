@@ -5,7 +5,8 @@ import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { buildRoutes, createApp, main, parseArgs, USAGE } from "../src/cli.ts";
+import { createApp } from "../src/app.ts";
+import { main, parseArgs, USAGE, withAccessLog } from "../src/cli.ts";
 import { runtime } from "../src/runtime/mod.ts";
 import { createWatchLogger } from "../src/watch_log/mod.ts";
 import { patternBytes, tempDir } from "./_fixtures.ts";
@@ -59,7 +60,7 @@ async function startCli(args: string[]): Promise<RunningCli> {
   const running = spawnCli(["--root", root, "--port", "0", ...args]);
   const port = await until("the Listening line", () => {
     if (running.child.exitCode !== null) throw new Error(`CLI exited: ${running.stderr()}`);
-    const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n$/.exec(running.stdout());
+    const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(running.stdout());
     return m ? Number(m[1]) : undefined;
   }, 30_000);
   return { ...running, port };
@@ -195,17 +196,14 @@ test("main: --help prints the usage and a bad flag exits with 2 and a message", 
   assert.equal(err, `sage-stream: --root is not a directory: "${join(root, "small.mp4")}"\n`);
 });
 
-test("createApp routes by path, answers 404 otherwise and writes one access-log line per request", async () => {
+test("withAccessLog writes one access-log line per request of the app", async () => {
   const lines: string[] = [];
-  const parsed = parseArgs(["--root", root]);
-  assert.ok(parsed.ok);
-  const routes = buildRoutes(parsed.options, null);
-  routes.push({ match: (url) => url.pathname === "/hello", handle: () => new Response("hi") });
-  const app = createApp(routes, (line) => lines.push(line));
-  const hello = await app(new Request("http://localhost/hello"));
-  assert.equal(await hello.text(), "hi");
+  const app = withAccessLog(createApp({ root }), (line) => lines.push(line));
+  const player = await app(new Request("http://localhost/"));
+  assert.equal(player.status, 200);
+  assert.match(await player.text(), /small\.mp4/);
   const missing = await app(new Request("http://localhost/admin"));
-  assert.equal(missing.status, 404);
+  assert.equal(missing.status, 404, "no admin without credentials");
   await missing.body?.cancel();
   const stream = await app(
     new Request("http://localhost/stream?path=small.mp4&sig=SECRETSIG&x=%0a", {
@@ -215,8 +213,8 @@ test("createApp routes by path, answers 404 otherwise and writes one access-log 
   assert.equal(stream.status, 206);
   await stream.body?.cancel();
   assert.equal(lines.length, 3);
-  assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - "GET \/hello" 200 - \d+ms$/);
-  assert.match(lines[1], / - "GET \/admin" 404 - \d+ms$/);
+  assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - "GET \/" 200 (\d+|-) \d+ms$/);
+  assert.match(lines[1], / - "GET \/admin" 404 (\d+|-) \d+ms$/);
   // the signature is hidden and control characters escaped
   assert.match(lines[2], / - "GET \/stream\?path=small\.mp4&sig=…&x=%0a" 206 10 \d+ms$/);
 });
@@ -234,7 +232,7 @@ test("CLI (child process): serves the root, refuses escapes, logs requests, stop
     const traversal = await fetch(`${origin}/stream?path=../secret.mp4`);
     assert.equal(traversal.status, 400);
     await traversal.body?.cancel();
-    const other = await fetch(`${origin}/`);
+    const other = await fetch(`${origin}/nothing-here`);
     assert.equal(other.status, 404);
     await other.body?.cancel();
     await until("4 access-log lines", () => cli.stderr().split("\n").length === 5);
@@ -242,7 +240,7 @@ test("CLI (child process): serves the root, refuses escapes, logs requests, stop
     assert.match(lines[0], / 127\.0\.0\.1 "GET \/stream\?path=small\.mp4" 206 10 \d+ms$/);
     assert.match(lines[1], / 127\.0\.0\.1 "GET \/stream\?path=link\.mp4" 404 \S+ \d+ms$/);
     assert.match(lines[2], / 127\.0\.0\.1 "GET \/stream\?path=\.\.\/secret\.mp4" 400 \S+ \d+ms$/);
-    assert.match(lines[3], / 127\.0\.0\.1 "GET \/" 404 - \d+ms$/);
+    assert.match(lines[3], / 127\.0\.0\.1 "GET \/nothing-here" 404 - \d+ms$/);
   } finally {
     signal(cli, "SIGTERM");
   }
@@ -318,7 +316,10 @@ test("main (in process): stopping with streams in flight releases every file and
     stdout: { write: (s: string) => out += s },
     signal: stop.signal,
   });
-  const port = await until("the Listening line", () => Number(/:(\d+)\/\n$/.exec(out)?.[1]) || undefined);
+  const port = await until(
+    "the Listening line",
+    () => Number(/^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1]) || undefined,
+  );
   const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
   const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
   for (const s of sockets) s.on("error", () => {});
@@ -338,4 +339,48 @@ test("main (in process): stopping with streams in flight releases every file and
     () => fdsOf("self").length <= baseline || undefined,
     5000,
   );
+});
+
+test("parseArgs() checks --admin-token", () => {
+  assert.deepEqual(parseArgs(["--admin-token", "short"]), {
+    ok: false,
+    error: "--admin-token must be at least 16 bytes long",
+  });
+  const both = parseArgs(["--admin-token", "a-long-enough-token", "--no-log"]);
+  assert.equal(both.ok, false);
+  const given = parseArgs(["--admin-token=a-long-enough-token"]);
+  assert.equal(given.ok && given.options.adminToken, "a-long-enough-token");
+});
+
+test("main (in process): prints the player and admin URLs, and the printed token opens the admin", async () => {
+  const db = `file:${join(root, "admin-test.db")}`;
+  let out = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--quiet", "--db", db], {
+    stdout: { write: (s: string) => out += s },
+    signal: stop.signal,
+  });
+  try {
+    const token = await until(
+      "the admin line",
+      () => /Admin: +http:\/\/\S+\/admin\/ +\(token: ([\w-]+)\)/.exec(out)?.[1],
+    );
+    const origin = /^Listening on (http:\/\/127\.0\.0\.1:\d+)\/\n {2}Player: http:\/\/127\.0\.0\.1:\d+\/\n/
+      .exec(out)?.[1];
+    assert.ok(origin, out);
+    assert.ok(token.length >= 32);
+    const refused = await fetch(`${origin}/admin/api/summary`);
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+    const summary = await fetch(`${origin}/admin/api/summary`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(summary.status, 200);
+    assert.equal(typeof (await summary.json()), "object");
+    const player = await fetch(`${origin}/`);
+    assert.match(await player.text(), /small\.mp4/);
+  } finally {
+    stop.abort();
+    assert.equal(await done, 0);
+  }
 });
