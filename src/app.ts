@@ -68,11 +68,11 @@ function notFound(req: Request): Response {
  * @example Usage
  * ```ts
  * import { createApp } from "@sage/stream/app";
- * import { createWatchLogger } from "@sage/stream";
+ * import { createWatchLogger } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
  * const watchLog = createWatchLogger({ url: ":memory:" });
- * const app = createApp({ root: "samples", watchLog, adminToken: "a long random admin token" });
+ * const app = createApp({ root: "samples", watchLog, adminToken: "a-long-random-admin-token" });
  * // Deno.serve(app) or Bun.serve({ fetch: app })
  * const res = await app(new Request("http://localhost/?play=sample.webm"));
  * assert.equal(res.status, 200);

@@ -142,10 +142,10 @@ const ROUTES: Record<string, readonly string[]> = {
  * @example Usage
  * ```ts
  * import { createAdminHandler } from "@sage/stream/admin";
- * import { createWatchLogQueries } from "@sage/stream";
+ * import { createWatchLogQueries } from "@sage/stream/watch-log";
  * import assert from "node:assert/strict";
  *
- * const token = "a long random admin token";
+ * const token = "a-long-random-admin-token";
  * const admin = createAdminHandler({ queries: createWatchLogQueries({ url: ":memory:" }), token });
  * const refused = await admin(new Request("http://localhost/admin/api/summary"));
  * assert.equal(refused.status, 401);
