@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { runtime } from "../src/runtime/mod.ts";
 import { bodyBytes, patternBytes, tempDir, writeFixture } from "./_fixtures.ts";
 import { startScript } from "./_process.ts";
+import { join } from "node:path";
+import process from "node:process";
+import { createWatchLogQueries } from "../src/watch_log/mod.ts";
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
@@ -44,6 +47,64 @@ test(`${honoExample} serves media routes through serveStream and the rest throug
     for (const path of ["/media/.hidden.webm", "/media/..%2F..%2Fetc%2Fpasswd", "/media/notes.txt"]) {
       const refused = await fetch(`${server.origin}${path}`);
       assert.equal(refused.status, 404, path);
+      await refused.body?.cancel();
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+const serveExample = runtime.name === "bun" ? "examples/bun_serve.ts" : "examples/deno_serve.ts";
+test(`${serveExample} streams the media root and a fixed file, and logs the watch before exiting`, async () => {
+  const url = `file:${join(dir, `${runtime.name}-example.db`)}`;
+  const server = await startScript(serveExample, [], { ...env, WATCH_LOG_URL: url });
+  try {
+    const res = await fetch(`${server.origin}/stream?path=sample.webm`, {
+      headers: { range: "bytes=10-19" },
+    });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get("cache-control"), "public, max-age=3600");
+    assert.deepEqual(await bodyBytes(res), DATA.subarray(10, 20));
+    const trailer = await fetch(`${server.origin}/trailer`);
+    assert.equal(trailer.status, 200);
+    assert.deepEqual(await bodyBytes(trailer), DATA);
+    const hidden = await fetch(`${server.origin}/stream?path=.hidden.webm`);
+    assert.equal(hidden.status, 404);
+    await hidden.body?.cancel();
+    // by pid: Deno's child.kill() reports the signal as the exit cause even when it was handled
+    const exited = new Promise((resolve) => server.child.once("exit", resolve));
+    process.kill(server.child.pid!, "SIGTERM");
+    assert.equal(await exited, 0);
+  } finally {
+    await server.stop();
+  }
+  const events = await createWatchLogQueries({ url }).listEvents({});
+  assert.equal(events.total, 1, "the endpoint's one GET was logged, and flushed on SIGTERM");
+  assert.equal(events.items[0].path, "sample.webm");
+  assert.equal(events.items[0].clientIp, "127.0.0.1");
+});
+
+test("examples/signed_urls.ts serves signed URLs and refuses unsigned and altered ones", async () => {
+  const server = await startScript("examples/signed_urls.ts", [], {
+    ...env,
+    STREAM_SECRET: "a-test-secret-of-32-bytes-length",
+  });
+  try {
+    const page = await (await fetch(`${server.origin}/`)).text();
+    const src = /src="([^"]+)"/.exec(page)?.[1].replaceAll("&amp;", "&");
+    assert.ok(src?.startsWith("/stream?path=sample.webm&expires="), page);
+    const signed = await fetch(`${server.origin}${src}`, { headers: { range: "bytes=0-9" } });
+    assert.equal(signed.status, 206);
+    assert.deepEqual(await bodyBytes(signed), DATA.subarray(0, 10));
+    for (
+      const bad of [
+        "/stream?path=sample.webm",
+        src!.replace("sample.webm", ".hidden.webm"),
+        src!.slice(0, -2),
+      ]
+    ) {
+      const refused = await fetch(`${server.origin}${bad}`);
+      assert.equal(refused.status, 403, bad);
       await refused.body?.cancel();
     }
   } finally {
