@@ -352,12 +352,19 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     };
   }
   headers.set("content-length", String(length));
+  // Both runtimes stamp Date on responses with a body themselves; a Date of ours there made
+  // Bun send 1 MiB ranges 25 % slower (`deno task bench`, `seek`). Bodiless ones keep it.
+  if (req.method !== "HEAD" && body !== null) headers.delete("date");
   if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
 
   if (req.method === "HEAD" || body === null) {
     file.close();
     report(status, sent, req.method === "HEAD" ? 0 : length, 0, false);
     return respond(null, status, headers);
+  }
+  if (sent.length === 1) {
+    const ready = file.beforeBody?.(length);
+    if (ready !== undefined) await ready;
   }
   return respond(body(), status, headers);
 }

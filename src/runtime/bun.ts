@@ -39,6 +39,9 @@ interface BunLike {
   }): BunServerLike;
 }
 
+/** Bodies longer than this are handed to Bun a tick after the request (see `beforeBody`). */
+const LARGE_BODY = 64 * 1024;
+
 const bun = (): BunLike => (globalThis as unknown as { Bun: BunLike }).Bun;
 
 function failure(error: unknown): OpenFailure {
@@ -57,6 +60,12 @@ class BunFile implements OpenFile {
 
   close(): void {
     // nothing is held open: Bun opens the file when it sends the body
+  }
+
+  beforeBody(length: number): Promise<void> | undefined {
+    // Answered in the tick of the request, a large file body is sent markedly slower by Bun
+    // (1 MiB ranges: -25 % requests/s), while tiny ones are faster that way (bytes=0-1: 2x).
+    return length > LARGE_BODY ? new Promise((resolve) => setImmediate(resolve)) : undefined;
   }
 
   body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit {
