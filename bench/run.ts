@@ -634,7 +634,7 @@ if (import.meta.main) {
 
   const cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
   const memory = /MemTotal:\s*(\d+)/.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1] ?? "0";
-  const command = `deno task bench ${Deno.args.join(" ")}`.trim();
+  const command = `deno run -A bench/run.ts ${Deno.args.join(" ")}`.trim();
   const meta = [
     `- Date: ${new Date().toISOString()}`,
     `- Command: \`${command}\` (${DURATION} s per run, ${ROUNDS} rounds interleaved, wrk -t${flags.threads})`,
