@@ -89,6 +89,45 @@ export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
 }
 
 /**
+ * Adds one interval to a list of merged intervals in place, merging it with those it overlaps
+ * or touches: what `mergeIntervals([...merged, interval])` returns, in O(log n) plus the
+ * splice, so a viewing with hundreds of scattered seeks costs little per request.
+ *
+ * @param merged Sorted, disjoint, non-touching intervals, as {@linkcode mergeIntervals} returns.
+ * @param interval The interval to add (inclusive); ignored when empty.
+ * @returns `merged`, updated.
+ *
+ * @example Usage
+ * ```ts
+ * import { addInterval } from "@sage/stream/watch-log";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(addInterval([[0, 9], [20, 29]], [10, 19]), [[0, 29]]);
+ * assert.deepEqual(addInterval([[0, 9]], [50, 59]), [[0, 9], [50, 59]]);
+ * ```
+ */
+export function addInterval(merged: Interval[], interval: Interval): Interval[] {
+  let [start, end] = interval;
+  if (end < start) return merged;
+  // the first interval that ends at or after start - 1: the first one this could touch
+  let lo = 0;
+  let hi = merged.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (merged[mid][1] < start - 1) lo = mid + 1;
+    else hi = mid;
+  }
+  let last = lo;
+  while (last < merged.length && merged[last][0] <= end + 1) {
+    start = Math.min(start, merged[last][0]);
+    end = Math.max(end, merged[last][1]);
+    last++;
+  }
+  merged.splice(lo, last - lo, [start, end]);
+  return merged;
+}
+
+/**
  * Bytes covered by disjoint intervals.
  *
  * @param intervals Merged intervals, as {@linkcode mergeIntervals} returns.

@@ -7,7 +7,7 @@
  */
 
 import type { Client, InStatement, InValue } from "@libsql/client";
-import { coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
+import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
 
 /** An event ready to be written: identity resolved, times in ms. */
 export interface PreparedEvent {
@@ -97,7 +97,7 @@ export async function writeEvents(
         const key = _pairKey(String(row.viewer_key), String(row.path));
         let coverage: Interval[] = [];
         try {
-          coverage = JSON.parse(String(row.coverage));
+          coverage = mergeIntervals(JSON.parse(String(row.coverage))); // sorted, for addInterval
         } catch {
           // keep an empty coverage rather than fail the batch forever
         }
@@ -146,7 +146,7 @@ export async function writeEvents(
       v.requestCount++;
       v.bytes += e.bytesDelivered ?? e.bytesPlanned;
       if (e.fileSize !== null) v.fileSize = e.fileSize;
-      if (e.covered.length) v.coverage = mergeIntervals([...v.coverage, ...e.covered]);
+      for (const interval of e.covered) addInterval(v.coverage, interval);
       assigned.push(v);
     }
 
