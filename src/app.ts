@@ -5,6 +5,7 @@
  * @module
  */
 
+import { textResponse } from "./_http.ts";
 import { type AdminAuthorizeResult, createAdminHandler } from "./admin/mod.ts";
 import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "./handler.ts";
 import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "./player.ts";
@@ -40,13 +41,6 @@ export interface AppOptions extends StreamHandlerOptions {
 export type AppHandler = (req: Request, info?: unknown) => Promise<Response>;
 
 const ADMIN_PATH = "/admin";
-
-function notFound(req: Request): Response {
-  return new Response(req.method === "HEAD" ? null : "Not Found", {
-    status: 404,
-    headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
-  });
-}
 
 /**
  * Creates the whole server as one handler:
@@ -122,6 +116,6 @@ export function createApp(options: AppOptions): AppHandler {
       return playerHandler(req, info);
     }
     if (admin && (pathname === ADMIN_PATH || pathname.startsWith(ADMIN_PATH + "/"))) return admin(req, info);
-    return Promise.resolve(notFound(req));
+    return Promise.resolve(textResponse(req, 404, "Not Found"));
   };
 }

@@ -13,6 +13,7 @@
 import { statSync } from "node:fs";
 import process from "node:process";
 import { formatAccessLine } from "./_access_log.ts";
+import { base64url } from "./_http.ts";
 import { clientAddressOf } from "./_client_address.ts";
 import { createApp } from "./app.ts";
 import { runtime } from "./runtime/mod.ts";
@@ -256,7 +257,7 @@ export function withAccessLog(
 /** 24 random bytes, base64url: the admin token made when none is given. */
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+  return base64url(bytes);
 }
 
 /**

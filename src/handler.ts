@@ -10,6 +10,7 @@ import { checkRequestPath, resolveUnderRoot, type SafePathOptions } from "./safe
 import { serveStream, type ServeStreamOptions, type StreamEvent } from "./serve_stream.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
 import { clientAddressOf } from "./_client_address.ts";
+import { textResponse as refusal } from "./_http.ts";
 
 /** What {@linkcode StreamHandlerOptions.authorize} sees about a request. */
 export interface AuthorizeInfo {
@@ -85,13 +86,6 @@ export interface StreamHandlerOptions
 
 /** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
 export type StreamHandler = (req: Request, info?: unknown) => Promise<Response>;
-
-function refusal(req: Request, status: number, message: string, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "text/plain; charset=utf-8");
-  h.set("x-content-type-options", "nosniff");
-  return new Response(req.method === "HEAD" ? null : message, { status, headers: h });
-}
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" };
 

@@ -9,6 +9,7 @@
 
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { sep } from "node:path";
+import { textResponse } from "./_http.ts";
 import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "./admin/html.ts";
 import { STYLESHEET } from "./admin/style.ts";
 import { contentTypeOf } from "./content_type.ts";
@@ -188,9 +189,8 @@ export const PLAYER_STYLESHEET_PATH = "/player/style.css";
 
 function plain(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
   const h = securityHeaders();
-  h.set("content-type", "text/plain; charset=utf-8");
   for (const [k, v] of new Headers(headers)) h.set(k, v);
-  return new Response(req.method === "HEAD" ? null : body, { status, headers: h });
+  return textResponse(req, status, body, h);
 }
 
 /**

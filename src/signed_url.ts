@@ -6,6 +6,8 @@
  * @module
  */
 
+import { base64url } from "./_http.ts";
+
 /** The query parameter carrying the expiry time, in Unix seconds. */
 export const EXPIRES_PARAM = "expires";
 /** The query parameter carrying the signature. */
@@ -118,12 +120,6 @@ function keyOf(secret: SigningSecret | CryptoKey, what: string): Promise<CryptoK
  */
 export function importSigningKey(secret: SigningSecret): Promise<CryptoKey> {
   return keyOf(secretBytes(secret, "import signing key"), "import signing key");
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** The signature of `path` valid until `expires` (Unix seconds). */

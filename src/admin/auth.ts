@@ -6,17 +6,13 @@
  * @module
  */
 
+import { base64url } from "../_http.ts";
+
 /** The name of the admin session cookie. */
 export const SESSION_COOKIE = "sage_admin";
 
 const encoder = new TextEncoder();
 const SESSION_LABEL = "sage-stream admin session v1";
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 async function hmac(key: CryptoKey, text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(text)));

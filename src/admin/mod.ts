@@ -6,6 +6,7 @@
  * @module
  */
 
+import { textResponse } from "../_http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
 import { csvLines } from "./csv.ts";
@@ -90,10 +91,9 @@ export type AdminHandler = (req: Request, info?: unknown) => Promise<Response>;
 
 function text(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
   const h = securityHeaders();
-  h.set("content-type", "text/plain; charset=utf-8");
   h.set("cache-control", "no-store");
   for (const [k, v] of new Headers(headers)) h.set(k, v);
-  return new Response(req.method === "HEAD" ? null : body, { status, headers: h });
+  return textResponse(req, status, body, h);
 }
 
 function json(req: Request, status: number, value: unknown): Response {

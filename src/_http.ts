@@ -1,0 +1,23 @@
+// Internal helpers shared by the endpoint, the player, the admin and the app.
+
+/**
+ * A short plain-text answer (a reason for a 4xx): `text/plain`, `nosniff`, then `headers` on
+ * top; HEAD gets the same status and headers without the body.
+ */
+export function textResponse(
+  req: Request,
+  status: number,
+  message: string,
+  headers: HeadersInit = {},
+): Response {
+  const h = new Headers({ "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+  for (const [name, value] of new Headers(headers)) h.set(name, value);
+  return new Response(req.method === "HEAD" ? null : message, { status, headers: h });
+}
+
+/** Unpadded base64url (RFC 4648 §5) of `bytes`. */
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
