@@ -8,28 +8,16 @@
 
 import type { Client, InStatement, InValue } from "@libsql/client";
 import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
+import type { WatchEventRecord } from "./types.ts";
 
 /** An event ready to be written: identity resolved, times in ms. */
-export interface PreparedEvent {
+export interface PreparedEvent extends Omit<WatchEventRecord, "id" | "startedAt" | "viewingId"> {
   /** Request start, ms since the epoch. */
   startedAt: number;
   /** Body end, ms since the epoch. */
   endedAt: number;
-  path: string;
-  userId: string | null;
-  authenticated: boolean;
-  clientIp: string | null;
-  userAgent: string | null;
+  /** Who watched: the key `viewerKey()` makes from the user, or the address and user agent. */
   viewerKey: string;
-  status: number;
-  fileSize: number | null;
-  rangeStart: number | null;
-  rangeEnd: number | null;
-  rangeCount: number;
-  bytesPlanned: number;
-  bytesDelivered: number | null;
-  durationMs: number;
-  aborted: boolean;
   /** The intervals the response covered. */
   covered: Interval[];
 }
