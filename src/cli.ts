@@ -61,6 +61,24 @@ export interface MainOptions {
   stderr?: { write(text: string): unknown };
   /** Stops the server when aborted, like SIGINT/SIGTERM (for tests and embedding). */
   signal?: AbortSignal;
+  /**
+   * Where `SAGE_STREAM_SIGNING_SECRET` and `SAGE_STREAM_ADMIN_TOKEN` are read, so secrets need
+   * not appear on a command line (visible to every user in `ps`). Flags win over them.
+   *
+   * @default {process.env}
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** Secrets taken from the environment when their flag is not given, as flags. */
+function _secretsFromEnv(args: readonly string[], env: Record<string, string | undefined>): string[] {
+  const given = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const extra: string[] = [];
+  const secret = env.SAGE_STREAM_SIGNING_SECRET;
+  if (secret && !given("--signing-secret")) extra.push(`--signing-secret=${secret}`);
+  const token = env.SAGE_STREAM_ADMIN_TOKEN;
+  if (token && !given("--admin-token") && !args.includes("--no-log")) extra.push(`--admin-token=${token}`);
+  return extra;
 }
 
 /** The text printed by `--help`. */
@@ -85,6 +103,9 @@ Options:
                          one, printed at start-up)
   --quiet                no access log on stderr
   --help                 show this help
+
+Environment: SAGE_STREAM_SIGNING_SECRET and SAGE_STREAM_ADMIN_TOKEN stand in for
+--signing-secret and --admin-token, so secrets stay out of the process list.
 `;
 
 const VALUE_FLAGS = new Set([
@@ -278,8 +299,8 @@ function randomToken(): string {
  * ```
  */
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
-  const { stdout = process.stdout, stderr = process.stderr, signal } = options;
-  const parsed = parseArgs(args);
+  const { stdout = process.stdout, stderr = process.stderr, signal, env = process.env } = options;
+  const parsed = parseArgs([...args, ..._secretsFromEnv(args, env)]);
   if (!parsed.ok) {
     stderr.write(`sage-stream: ${parsed.error}\nTry --help for the options.\n`);
     return 2;

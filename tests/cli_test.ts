@@ -384,3 +384,44 @@ test("main (in process): prints the player and admin URLs, and the printed token
     assert.equal(await done, 0);
   }
 });
+
+test("main (in process): takes the signing secret and admin token from the environment", async () => {
+  let out = "";
+  let err = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--quiet", "--db", `file:${join(root, "env-test.db")}`], {
+    stdout: { write: (s: string) => out += s },
+    stderr: { write: (s: string) => err += s },
+    signal: stop.signal,
+    env: {
+      SAGE_STREAM_SIGNING_SECRET: "an-env-secret-of-32-bytes-length",
+      SAGE_STREAM_ADMIN_TOKEN: "an-env-admin-token",
+    },
+  });
+  try {
+    const origin = await until(
+      "the Listening line",
+      () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
+    );
+    assert.match(out, /\(token from --admin-token\)/, "the token is not printed");
+    const unsigned = await fetch(`${origin}/stream?path=small.mp4`);
+    assert.equal(unsigned.status, 403, "the secret from the environment is required");
+    await unsigned.body?.cancel();
+    const admin = await fetch(`${origin}/admin/api/summary`, {
+      headers: { authorization: "Bearer an-env-admin-token" },
+    });
+    assert.equal(admin.status, 200);
+    await admin.body?.cancel();
+  } finally {
+    stop.abort();
+    assert.equal(await done, 0, err);
+  }
+  // a bad value from the environment is reported like the flag
+  let bad = "";
+  const code = await main(["--root", root], {
+    stderr: { write: (s: string) => bad += s },
+    env: { SAGE_STREAM_SIGNING_SECRET: "short" },
+  });
+  assert.equal(code, 2);
+  assert.match(bad, /--signing-secret must be at least 16 bytes long/);
+});
