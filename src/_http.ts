@@ -1,8 +1,23 @@
 // Internal helpers shared by the endpoint, the player, the admin and the app.
 
+// RFC 9110 §6.6.1: an origin server with a clock sends Date. Bun leaves it off bodiless
+// responses (HEAD, 304), so those set it here, formatted at most once a second.
+let dateSecond = 0;
+let dateValue = "";
+
+/** The current time as an HTTP-date, cached for the second. */
+export function httpDateNow(now: number = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
 /**
- * A short plain-text answer (a reason for a 4xx): `text/plain`, `nosniff`, then `headers` on
- * top; HEAD gets the same status and headers without the body.
+ * A short plain-text answer (a reason for a 4xx): `text/plain`, `nosniff`, `Date`, then
+ * `headers` on top; HEAD gets the same status and headers without the body.
  */
 export function textResponse(
   req: Request,
@@ -10,7 +25,11 @@ export function textResponse(
   message: string,
   headers: HeadersInit = {},
 ): Response {
-  const h = new Headers({ "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+  const h = new Headers({
+    "content-type": "text/plain; charset=utf-8",
+    "x-content-type-options": "nosniff",
+    date: httpDateNow(),
+  });
   for (const [name, value] of new Headers(headers)) h.set(name, value);
   return new Response(req.method === "HEAD" ? null : message, { status, headers: h });
 }

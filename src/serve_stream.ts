@@ -5,6 +5,7 @@
  * @module
  */
 
+import { httpDateNow } from "./_http.ts";
 import { streamFromGenerator } from "./_stream.ts";
 import { evaluatePreconditions, fileETag } from "./conditional.ts";
 import { contentTypeOf, DEFAULT_MEDIA_TYPE } from "./content_type.ts";
@@ -100,19 +101,6 @@ export interface ServeStreamOptions {
 }
 
 const EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag";
-
-// RFC 9110 §6.6.1: an origin server with a clock sends Date. Bun leaves it off bodiless
-// responses, so it is set here, formatted at most once a second.
-let dateSecond = 0;
-let dateValue = "";
-function httpDateNow(now: number): string {
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateValue = new Date(second * 1000).toUTCString();
-  }
-  return dateValue;
-}
 
 /**
  * A response whose headers are set after it is made: given a `Headers` init, Deno's `Response`

@@ -398,3 +398,20 @@ test("with cors, OPTIONS preflights are answered without a path and GETs carry t
   assert.equal(noCors.status, 405);
   await noCors.body?.cancel();
 });
+
+test("createStreamHandler() refusals carry Date, also on HEAD (RFC 9110 §6.6.1)", async () => {
+  const handler = createStreamHandler({ root: join(import.meta.dirname!, "..", "samples") });
+  const server = await runtime.listen({ hostname: "127.0.0.1", port: 0, handler });
+  try {
+    for (const method of ["GET", "HEAD"]) {
+      for (const path of ["/stream?path=../x.mp4", "/stream?path=missing.mp4", "/elsewhere"]) {
+        const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method });
+        await res.arrayBuffer();
+        assert.ok(res.status === 400 || res.status === 404, `${method} ${path}: ${res.status}`);
+        assert.match(res.headers.get("date") ?? "", / GMT$/, `${method} ${path}`);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
