@@ -17,6 +17,26 @@ import type { FileSource, FileStat, OpenFile } from "./runtime/types.ts";
 /** The original package's `STREAM_MAX_LOAD_VOLUME`: 8 MiB per open-ended range response. */
 export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
 
+/**
+ * Which requests {@linkcode ServeStreamOptions.maxChunkSize} shortens:
+ * - `"media-elements"`: only requests a browser makes for a `<video>`, `<audio>` or `<track>`
+ *   element (`Sec-Fetch-Dest: video`, `audio` or `track`). Browsers ask again after a short
+ *   `206`; downloaders (wget, curl), ffmpeg, GStreamer and HTTP libraries take the end of a
+ *   body as the end of the file, so they get the whole range they asked for.
+ * - `"all"`: every open-ended range, as the original package did. Truncates downloads.
+ */
+export type ChunkCapScope = "media-elements" | "all";
+
+/** The `Sec-Fetch-Dest` values of media-element requests, which browsers repeat after a short 206. */
+const MEDIA_ELEMENT_DESTINATIONS: ReadonlySet<string> = new Set(["video", "audio", "track"]);
+
+/** Whether `maxChunkSize` applies to `req` under `scope`. */
+function chunkCapApplies(req: Request, scope: ChunkCapScope): boolean {
+  if (scope === "all") return true;
+  const dest = req.headers.get("sec-fetch-dest");
+  return dest !== null && MEDIA_ELEMENT_DESTINATIONS.has(dest.toLowerCase());
+}
+
 /** Bytes read per chunk when composing multipart bodies. */
 const READ_CHUNK_SIZE = 64 * 1024;
 
@@ -55,12 +75,20 @@ export interface ServeStreamOptions {
   path: string;
   /**
    * Longest body sent for an open-ended range (`bytes=N-`), in bytes: the original's
-   * `STREAM_MAX_LOAD_VOLUME`. Players ask again for the rest, so they stream progressively.
-   * Closed ranges are honoured exactly. `0` or `Infinity` disables the cap.
+   * `STREAM_MAX_LOAD_VOLUME`. Applies only to the requests that `maxChunkSizeFor` names
+   * (by default a browser's media elements, which ask again for the rest), so no client that
+   * would take a short body for the whole file ever gets one. Closed ranges are honoured
+   * exactly. `0` or `Infinity` disables the cap.
    *
    * @default {8388608}
    */
   maxChunkSize?: number;
+  /**
+   * Which requests `maxChunkSize` shortens, see {@linkcode ChunkCapScope}.
+   *
+   * @default {"media-elements"}
+   */
+  maxChunkSizeFor?: ChunkCapScope;
   /**
    * Most ranges accepted in one `Range` header; more make the header ignored (`200`).
    *
@@ -140,7 +168,8 @@ function contentDisposition(name: string): string {
  * `403`. Preconditions are evaluated in RFC 9110 §13.2.2 order (`412`, `304`, `If-Range`),
  * then the `Range` header: one range is a `206` with `Content-Range`, several a
  * `multipart/byteranges` `206`, none satisfiable a `416` with `Content-Range: bytes *\/SIZE`,
- * and an invalid header is ignored (`200`). Open-ended ranges are capped at `maxChunkSize`.
+ * and an invalid header is ignored (`200`). Open-ended ranges from media elements are capped
+ * at `maxChunkSize`.
  *
  * The file is never read whole: bodies are streamed from the runtime (Bun sends slices from
  * the kernel), and the file is closed when the body ends, fails or is cancelled.
@@ -149,7 +178,8 @@ function contentDisposition(name: string): string {
  * @param options The file and how to serve it, see {@linkcode ServeStreamOptions}.
  * @returns The response.
  * @throws {TypeError} When `options.path` is not a non-empty string.
- * @throws {RangeError} When `maxChunkSize` or `maxRanges` is negative or not a number.
+ * @throws {RangeError} When `maxChunkSize` or `maxRanges` is negative or not a number, or
+ * `maxChunkSizeFor` is not a known scope.
  *
  * @example Usage
  * ```ts
@@ -172,6 +202,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   const {
     path,
     maxChunkSize = DEFAULT_MAX_CHUNK_SIZE,
+    maxChunkSizeFor = "media-elements",
     maxRanges = 32,
     contentType,
     cacheControl,
@@ -188,6 +219,11 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   }
   if (typeof maxChunkSize !== "number" || !(maxChunkSize >= 0)) {
     throw new RangeError(`Cannot serve stream: "maxChunkSize" must be a number >= 0, got "${maxChunkSize}"`);
+  }
+  if (maxChunkSizeFor !== "media-elements" && maxChunkSizeFor !== "all") {
+    throw new RangeError(
+      `Cannot serve stream: "maxChunkSizeFor" must be "media-elements" or "all", got "${maxChunkSizeFor}"`,
+    );
   }
   if (typeof maxRanges !== "number" || !(maxRanges >= 1)) {
     throw new RangeError(`Cannot serve stream: "maxRanges" must be a number >= 1, got "${maxRanges}"`);
@@ -299,7 +335,10 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
 
   const ranges = precondition === "full"
     ? null
-    : parseRange(req.headers.get("range"), size, { maxOpenEndedLength: maxChunkSize, maxRanges });
+    : parseRange(req.headers.get("range"), size, {
+      maxOpenEndedLength: chunkCapApplies(req, maxChunkSizeFor) ? maxChunkSize : 0,
+      maxRanges,
+    });
   if (ranges === "unsatisfiable") {
     file.close();
     headers.set("content-range", `bytes */${size}`);

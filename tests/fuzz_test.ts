@@ -91,6 +91,7 @@ function fuzzHeaders(rnd: () => number): Headers {
   if (rnd() < 0.15) set("if-none-match", pick(rnd, TAGS));
   if (rnd() < 0.15) set("if-modified-since", pick(rnd, DATES));
   if (rnd() < 0.15) set("if-unmodified-since", pick(rnd, DATES));
+  if (rnd() < 0.3) set("sec-fetch-dest", pick(rnd, ["video", "audio", "track", "empty", "document"]));
   return headers;
 }
 

@@ -121,38 +121,75 @@ test("serveStream() ignores Range on an empty file", async () => {
   assert.equal((await bodyBytes(res)).byteLength, 0);
 });
 
-test("serveStream() caps open-ended ranges at maxChunkSize but honours closed ranges", async () => {
-  const capped = await serve({ range: "bytes=1000-" }, { maxChunkSize: 4096 });
+// what Chromium, Firefox and Safari send for the requests of a <video> element
+const VIDEO_ELEMENT = { "sec-fetch-dest": "video" };
+
+test("serveStream() caps a media element's open-ended ranges at maxChunkSize but honours closed ranges", async () => {
+  const capped = await serve({ range: "bytes=1000-", ...VIDEO_ELEMENT }, { maxChunkSize: 4096 });
   assert.equal(capped.status, 206);
   assert.equal(capped.headers.get("content-range"), `bytes 1000-5095/${SIZE}`);
   await expectBody(capped, 1000, 5095);
 
-  const closed = await serve({ range: "bytes=1000-50999" }, { maxChunkSize: 4096 });
+  const closed = await serve({ range: "bytes=1000-50999", ...VIDEO_ELEMENT }, { maxChunkSize: 4096 });
   assert.equal(closed.headers.get("content-range"), `bytes 1000-50999/${SIZE}`);
   await expectBody(closed, 1000, 50999);
 
-  const suffix = await serve({ range: "bytes=-20000" }, { maxChunkSize: 4096 });
+  const suffix = await serve({ range: "bytes=-20000", ...VIDEO_ELEMENT }, { maxChunkSize: 4096 });
   assert.equal(suffix.headers.get("content-range"), `bytes ${SIZE - 20000}-${SIZE - 1}/${SIZE}`);
   await expectBody(suffix, SIZE - 20000, SIZE - 1);
 
-  const whole = await serve({}, { maxChunkSize: 4096 });
+  const whole = await serve(VIDEO_ELEMENT, { maxChunkSize: 4096 });
   assert.equal(whole.status, 200);
   await expectBody(whole, 0, SIZE - 1);
 });
 
+test("serveStream() caps audio and track element requests too, whatever the header's case", async () => {
+  for (const dest of ["audio", "track", "VIDEO"]) {
+    const res = await serve({ range: "bytes=0-", "sec-fetch-dest": dest }, { maxChunkSize: 4096 });
+    assert.equal(res.headers.get("content-range"), `bytes 0-4095/${SIZE}`, dest);
+    await expectBody(res, 0, 4095);
+  }
+});
+
+test("serveStream() never shortens an open-ended range for clients that would not ask again", async () => {
+  // wget -c, curl -C -, ffmpeg, GStreamer and HTTP libraries send no Sec-Fetch-Dest; fetch()
+  // and a page's own scripts send "empty", downloads "document"
+  const cases: Record<string, string>[] = [{}, { "sec-fetch-dest": "empty" }, { "sec-fetch-dest": "document" }];
+  for (const extra of cases) {
+    const res = await serve({ range: "bytes=1000-", ...extra }, { maxChunkSize: 4096 });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get("content-range"), `bytes 1000-${SIZE - 1}/${SIZE}`, JSON.stringify(extra));
+    assert.equal(res.headers.get("content-length"), String(SIZE - 1000));
+    await expectBody(res, 1000, SIZE - 1);
+  }
+});
+
+test('serveStream() caps every open-ended range with maxChunkSizeFor "all"', async () => {
+  const res = await serve({ range: "bytes=1000-" }, { maxChunkSize: 4096, maxChunkSizeFor: "all" });
+  assert.equal(res.headers.get("content-range"), `bytes 1000-5095/${SIZE}`);
+  await expectBody(res, 1000, 5095);
+  await assert.rejects(
+    () => serve({}, { maxChunkSizeFor: "browsers" as ServeStreamOptions["maxChunkSizeFor"] }),
+    /"maxChunkSizeFor" must be "media-elements" or "all", got "browsers"/,
+  );
+});
+
 test("serveStream() disables the cap with maxChunkSize 0 or Infinity", async () => {
   for (const maxChunkSize of [0, Infinity]) {
-    const res = await serve({ range: "bytes=0-" }, { maxChunkSize });
+    const res = await serve({ range: "bytes=0-", ...VIDEO_ELEMENT }, { maxChunkSize });
     assert.equal(res.headers.get("content-range"), `bytes 0-${SIZE - 1}/${SIZE}`);
     await expectBody(res, 0, SIZE - 1);
   }
 });
 
-test("serveStream() caps open-ended ranges at 8 MiB by default", async () => {
+test("serveStream() caps a media element's open-ended ranges at 8 MiB by default", async () => {
   const big = writeFixture(dir, "big.mp4", patternBytes(9 * 1024 * 1024, 3));
-  const res = await serveStream(request({ range: "bytes=0-" }), { path: big });
+  const res = await serveStream(request({ range: "bytes=0-", ...VIDEO_ELEMENT }), { path: big });
   assert.equal(res.headers.get("content-range"), `bytes 0-${8 * 1024 * 1024 - 1}/${9 * 1024 * 1024}`);
   assert.equal((await bodyBytes(res)).byteLength, 8 * 1024 * 1024);
+  const download = await serveStream(request({ range: "bytes=0-" }), { path: big });
+  assert.equal(download.headers.get("content-range"), `bytes 0-${9 * 1024 * 1024 - 1}/${9 * 1024 * 1024}`);
+  assert.equal((await bodyBytes(download)).byteLength, 9 * 1024 * 1024);
 });
 
 /** Splits a multipart/byteranges body into parts with their headers. */
@@ -462,7 +499,7 @@ test("serveStream() serves bytes past 4 GiB of a sparse file", async () => {
   const head = await serveStream(request({}, "HEAD"), { path });
   assert.equal(head.headers.get("content-length"), String(size));
 
-  const capped = await serveStream(request({ range: `bytes=${offset}-` }), { path });
+  const capped = await serveStream(request({ range: `bytes=${offset}-`, ...VIDEO_ELEMENT }), { path });
   assert.equal(capped.headers.get("content-range"), `bytes ${offset}-${offset + 8 * 2 ** 20 - 1}/${size}`);
   const reader = capped.body!.getReader();
   const first = await reader.read();
