@@ -17,6 +17,7 @@ import { base64url } from "./_http.ts";
 import { clientAddressOf } from "./_client_address.ts";
 import { createApp } from "./app.ts";
 import { runtime } from "./runtime/mod.ts";
+import type { ChunkCapScope } from "./serve_stream.ts";
 import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
 
 /** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
@@ -32,6 +33,8 @@ export interface CliOptions {
   host: string;
   /** `--max-chunk BYTES`: the longest open-ended range response; `undefined` keeps 8 MiB. */
   maxChunkSize?: number;
+  /** `--max-chunk-for media-elements|all`: which requests `--max-chunk` shortens. */
+  maxChunkSizeFor?: ChunkCapScope;
   /** `--cors ORIGIN` (repeatable): allowed cross-origin callers, `*` for any. */
   cors?: string[];
   /** `--signing-secret S`: require URLs signed with `signStreamUrl`. */
@@ -92,7 +95,11 @@ Options:
   --root DIR             media directory (default: .)
   --port N               port, 0 for any free one (default: 8000)
   --host H               address to listen on (default: 127.0.0.1)
-  --max-chunk BYTES      longest answer to an open-ended range (default: 8388608)
+  --max-chunk BYTES      longest answer to a browser media element's open-ended
+                         range, 0 for no cap (default: 8388608)
+  --max-chunk-for SCOPE  which requests --max-chunk shortens: media-elements
+                         (browsers' <video>/<audio>, which ask again) or all
+                         (truncates downloads; default: media-elements)
   --cors ORIGIN          allow cross-origin players; "*" for any (repeatable)
   --signing-secret S     only serve URLs signed with this secret (16+ bytes)
   --trust-proxy[=N]      take the client's address from Forwarded/X-Forwarded-For,
@@ -113,6 +120,7 @@ const VALUE_FLAGS = new Set([
   "port",
   "host",
   "max-chunk",
+  "max-chunk-for",
   "cors",
   "signing-secret",
   "db",
@@ -211,6 +219,12 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         options.maxChunkSize = size;
         break;
       }
+      case "max-chunk-for":
+        if (value !== "media-elements" && value !== "all") {
+          return { ok: false, error: `--max-chunk-for must be media-elements or all, got "${value}"` };
+        }
+        options.maxChunkSizeFor = value;
+        break;
       case "cors":
         if (value === "") return { ok: false, error: "--cors needs an origin or *" };
         (options.cors ??= []).push(value);
@@ -337,6 +351,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   const app = createApp({
     root: cli.root,
     maxChunkSize: cli.maxChunkSize,
+    maxChunkSizeFor: cli.maxChunkSizeFor,
     cors: cli.cors === undefined ? undefined : cli.cors.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,

@@ -7,6 +7,7 @@
  */
 
 import { checkRequestPath, resolveUnderRoot, type SafePathOptions } from "./safe_path.ts";
+import { checkServeOptions } from "./_serve_options.ts";
 import { serveStream, type ServeStreamOptions, type StreamEvent } from "./serve_stream.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
 import { clientAddressOf } from "./_client_address.ts";
@@ -156,6 +157,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       `Cannot create stream handler: "trustProxy" must be a boolean or a whole number of proxies, got "${trustProxy}"`,
     );
   }
+  checkServeOptions(serveOptions, "Cannot create stream handler");
   const pathOptions: SafePathOptions = { allowDotfiles, extensions, maxPathLength };
   // imported once; a bad secret throws here, when the handler is created
   const key = signingSecret === undefined ? null : importSigningKey(signingSecret);

@@ -6,6 +6,7 @@
  */
 
 import { httpDateNow } from "./_http.ts";
+import { checkServeOptions, type ChunkCapScope } from "./_serve_options.ts";
 import { streamFromGenerator } from "./_stream.ts";
 import { evaluatePreconditions, fileETag } from "./conditional.ts";
 import { contentTypeOf, DEFAULT_MEDIA_TYPE } from "./content_type.ts";
@@ -17,15 +18,7 @@ import type { FileSource, FileStat, OpenFile } from "./runtime/types.ts";
 /** The original package's `STREAM_MAX_LOAD_VOLUME`: 8 MiB per open-ended range response. */
 export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
 
-/**
- * Which requests {@linkcode ServeStreamOptions.maxChunkSize} shortens:
- * - `"media-elements"`: only requests a browser makes for a `<video>`, `<audio>` or `<track>`
- *   element (`Sec-Fetch-Dest: video`, `audio` or `track`). Browsers ask again after a short
- *   `206`; downloaders (wget, curl), ffmpeg, GStreamer and HTTP libraries take the end of a
- *   body as the end of the file, so they get the whole range they asked for.
- * - `"all"`: every open-ended range, as the original package did. Truncates downloads.
- */
-export type ChunkCapScope = "media-elements" | "all";
+export type { ChunkCapScope };
 
 /** The `Sec-Fetch-Dest` values of media-element requests, which browsers repeat after a short 206. */
 const MEDIA_ELEMENT_DESTINATIONS: ReadonlySet<string> = new Set(["video", "audio", "track"]);
@@ -84,7 +77,12 @@ export interface ServeStreamOptions {
    */
   maxChunkSize?: number;
   /**
-   * Which requests `maxChunkSize` shortens, see {@linkcode ChunkCapScope}.
+   * Which requests `maxChunkSize` shortens:
+   * - `"media-elements"`: only requests a browser makes for a `<video>`, `<audio>` or `<track>`
+   *   element (`Sec-Fetch-Dest: video`, `audio` or `track`). Browsers ask again after a short
+   *   `206`; downloaders (wget, curl), ffmpeg, GStreamer and HTTP libraries take the end of a
+   *   body for the end of the file, so they get the whole range they asked for.
+   * - `"all"`: every open-ended range, as the original package did. Truncates downloads.
    *
    * @default {"media-elements"}
    */
@@ -217,17 +215,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   if (typeof path !== "string" || path === "") {
     throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
   }
-  if (typeof maxChunkSize !== "number" || !(maxChunkSize >= 0)) {
-    throw new RangeError(`Cannot serve stream: "maxChunkSize" must be a number >= 0, got "${maxChunkSize}"`);
-  }
-  if (maxChunkSizeFor !== "media-elements" && maxChunkSizeFor !== "all") {
-    throw new RangeError(
-      `Cannot serve stream: "maxChunkSizeFor" must be "media-elements" or "all", got "${maxChunkSizeFor}"`,
-    );
-  }
-  if (typeof maxRanges !== "number" || !(maxRanges >= 1)) {
-    throw new RangeError(`Cannot serve stream: "maxRanges" must be a number >= 1, got "${maxRanges}"`);
-  }
+  checkServeOptions({ maxChunkSize, maxChunkSizeFor, maxRanges }, "Cannot serve stream");
 
   const startedAt = new Date();
   const headers = new Map<string, string>([["date", httpDateNow(startedAt.getTime())]]);
