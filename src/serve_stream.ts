@@ -30,8 +30,15 @@ function chunkCapApplies(req: Request, scope: ChunkCapScope): boolean {
   return dest !== null && MEDIA_ELEMENT_DESTINATIONS.has(dest.toLowerCase());
 }
 
-/** Bytes read per chunk when composing multipart bodies. */
+/** Bytes read per chunk for bodies read through JavaScript (multipart, ignored ranges on Bun). */
 const READ_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * Largest body read through JavaScript that is handed over as one buffer on a server that
+ * drops a stream's `Content-Length` (Bun): up to this, the response keeps its length; past
+ * it, the body is streamed chunked rather than held in memory.
+ */
+const BUFFERED_BODY_LIMIT = 1024 * 1024;
 
 /** What happened to one response, reported to {@linkcode ServeStreamOptions.onServed}. */
 export interface StreamEvent {
@@ -333,10 +340,26 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     return finish(416, "Range Not Satisfiable");
   }
 
+  // A body read through JavaScript rather than handed to the runtime as a file body: multipart
+  // ones, and on a server that would re-apply the ignored Range header to a file body, a 200.
+  const readThrough = (parts: ByteRange[], bytes: number, chunks: AsyncGenerator<Uint8Array>) => {
+    const owned = (async function* () {
+      try {
+        yield* chunks;
+      } finally {
+        file.close(); // the generator's finally covers end, error and cancel alike
+      }
+    })();
+    const done = (delivered: number, aborted: boolean) => report(status, parts, bytes, delivered, aborted);
+    return source.streamsKeepLength === false && bytes <= BUFFERED_BODY_LIMIT
+      ? bufferBody(owned, done)
+      : streamFromGenerator(owned, done);
+  };
+
   let status: number;
   let length: number;
   let sent: ByteRange[];
-  let body: (() => BodyInit) | null;
+  let body: (() => BodyInit | Promise<BodyInit>) | null;
   if (ranges === null || ranges.length === 1) {
     const range = ranges?.[0] ?? { start: 0, end: size - 1 };
     status = ranges ? 206 : 200;
@@ -344,27 +367,20 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     sent = length > 0 ? [range] : [];
     if (ranges) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
     headers.set("content-type", type);
-    body = length > 0
-      ? () => file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted))
-      : null;
+    const ignoredRange = ranges === null && source.appliesRangeToFileBodies === true && req.headers.has("range");
+    body = length === 0
+      ? null
+      : ignoredRange
+      ? () => readThrough(sent, length, file.read(sent, READ_CHUNK_SIZE))
+      : () => file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted));
   } else {
     const layout = layoutMultipart(ranges, size, type);
     status = 206;
     length = layout.length;
     sent = ranges;
     headers.set("content-type", layout.contentType);
-    body = () => {
-      const chunks = multipartChunks(layout, (range) => file.read([range], READ_CHUNK_SIZE));
-      // closing the file in the generator's finally covers end, error and cancel alike
-      const owned = (async function* () {
-        try {
-          yield* chunks;
-        } finally {
-          file.close();
-        }
-      })();
-      return streamFromGenerator(owned, (bytes, aborted) => report(status, sent, length, bytes, aborted));
-    };
+    body = () =>
+      readThrough(sent, length, multipartChunks(layout, (range) => file.read([range], READ_CHUNK_SIZE)));
   }
   headers.set("content-length", String(length));
   // Both runtimes stamp Date on responses with a body themselves; a Date of ours there made
@@ -381,5 +397,35 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     const ready = file.beforeBody?.(length);
     if (ready !== undefined) await ready;
   }
-  return respond(body(), status, headers);
+  return respond(await body(), status, headers);
+}
+
+/**
+ * Collects `chunks` into one buffer, for servers that drop a stream body's `Content-Length`;
+ * bounded by `BUFFERED_BODY_LIMIT`.
+ */
+async function bufferBody(
+  chunks: AsyncGenerator<Uint8Array>,
+  onEnd: (bytes: number, aborted: boolean) => void,
+): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of chunks) {
+      parts.push(chunk);
+      bytes += chunk.byteLength;
+    }
+  } catch (error) {
+    // as a streamed body would: the response stands, its body errors
+    onEnd(0, true);
+    return new ReadableStream({ start: (controller) => controller.error(error) });
+  }
+  const buffer = new Uint8Array(bytes);
+  let offset = 0;
+  for (const part of parts) {
+    buffer.set(part, offset);
+    offset += part.byteLength;
+  }
+  onEnd(bytes, false);
+  return buffer;
 }

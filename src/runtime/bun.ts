@@ -100,6 +100,8 @@ class BunFile implements OpenFile {
 export const bunRuntime: Runtime = {
   name: "bun",
   files: {
+    streamsKeepLength: false,
+    appliesRangeToFileBodies: true,
     // deno-lint-ignore require-await
     async open(path: string): Promise<OpenFile | OpenFailure> {
       try {

@@ -59,6 +59,23 @@ export type OpenFailure = "not-found" | "forbidden";
 export interface FileSource {
   /** Opens `path` for reading, or says why it cannot. Never throws for missing files. */
   open(path: string): Promise<OpenFile | OpenFailure>;
+  /**
+   * Whether the runtime's server sends a `ReadableStream` body with the `Content-Length` the
+   * response sets. Bun's drops it and sends the body chunked, so bodies read through JavaScript
+   * (multipart, see `appliesRangeToFileBodies`) are handed over as one buffer when small.
+   *
+   * @default {true}
+   */
+  readonly streamsKeepLength?: boolean;
+  /**
+   * Whether the runtime's server applies the request's `Range` header itself to a file body
+   * answered with `200`. Bun's does (with a lenient parser), which would turn a `200` that
+   * ignores an invalid `Range` or a stale `If-Range` into a `206`; such bodies are then read
+   * through JavaScript instead.
+   *
+   * @default {false}
+   */
+  readonly appliesRangeToFileBodies?: boolean;
 }
 
 /** A request handler in the shape both `Deno.serve` and `Bun.serve({ fetch })` call. */
