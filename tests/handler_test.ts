@@ -379,7 +379,10 @@ test("createStreamHandler rejects caller mistakes", () => {
   assert.throws(() => createStreamHandler({ root, basePath: "stream" }), { name: "TypeError" });
   assert.throws(() => createStreamHandler({ root, trustProxy: -1 }), { name: "RangeError" });
   assert.throws(() => createStreamHandler({ root, signingSecret: "short" }), { name: "RangeError" });
-  assert.throws(() => createStreamHandler({ root, maxChunkSize: -1 }), /"maxChunkSize" must be a number >= 0/);
+  assert.throws(
+    () => createStreamHandler({ root, maxChunkSize: -1 }),
+    /"maxChunkSize" must be a number >= 0/,
+  );
   assert.throws(
     () => createStreamHandler({ root, maxChunkSizeFor: "some" as "all" }),
     /^RangeError: Cannot create stream handler: "maxChunkSizeFor" must be "media-elements" or "all", got "some"$/,

@@ -154,7 +154,9 @@ test("serveStream() caps audio and track element requests too, whatever the head
 test("serveStream() never shortens an open-ended range for clients that would not ask again", async () => {
   // wget -c, curl -C -, ffmpeg, GStreamer and HTTP libraries send no Sec-Fetch-Dest; fetch()
   // and a page's own scripts send "empty", downloads "document"
-  const cases: Record<string, string>[] = [{}, { "sec-fetch-dest": "empty" }, { "sec-fetch-dest": "document" }];
+  const cases: Record<string, string>[] = [{}, { "sec-fetch-dest": "empty" }, {
+    "sec-fetch-dest": "document",
+  }];
   for (const extra of cases) {
     const res = await serve({ range: "bytes=1000-", ...extra }, { maxChunkSize: 4096 });
     assert.equal(res.status, 206);
