@@ -328,12 +328,10 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     downloadName === undefined ? "inline" : contentDisposition(downloadName),
   );
 
-  const ranges = precondition === "full"
-    ? null
-    : parseRange(req.headers.get("range"), size, {
-      maxOpenEndedLength: chunkCapApplies(req, maxChunkSizeFor) ? maxChunkSize : 0,
-      maxRanges,
-    });
+  const ranges = precondition === "full" ? null : parseRange(req.headers.get("range"), size, {
+    maxOpenEndedLength: chunkCapApplies(req, maxChunkSizeFor) ? maxChunkSize : 0,
+    maxRanges,
+  });
   if (ranges === "unsatisfiable") {
     file.close();
     headers.set("content-range", `bytes */${size}`);
@@ -367,7 +365,8 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     sent = length > 0 ? [range] : [];
     if (ranges) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
     headers.set("content-type", type);
-    const ignoredRange = ranges === null && source.appliesRangeToFileBodies === true && req.headers.has("range");
+    const ignoredRange = ranges === null && source.appliesRangeToFileBodies === true &&
+      req.headers.has("range");
     body = length === 0
       ? null
       : ignoredRange
