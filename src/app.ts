@@ -30,7 +30,11 @@ export interface AppOptions extends StreamHandlerOptions {
   /**
    * The player page at `/`: `false` turns it off, an object tunes it.
    *
-   * @default {true}
+   * With a `signingSecret`, the page is off unless turned on here: it lists every file and
+   * hands anyone who opens it a signed URL for each (valid for its `signedUrlTtl`), so with it
+   * on, signing keeps URLs from being guessed or kept, not files from being watched.
+   *
+   * @default {true without a signingSecret, false with one}
    */
   player?:
     | boolean
@@ -47,7 +51,7 @@ const ADMIN_PATH = "/admin";
  *
  * | path | answered by |
  * | --- | --- |
- * | `/` (and `/?play=PATH`), `/player/style.css` | the player page (unless `player: false`) |
+ * | `/` (and `/?play=PATH`), `/player/style.css` | the player page (unless `player: false`, or a `signingSecret` without `player`) |
  * | `/stream?path=…` (`basePath`) | the stream endpoint, `createStreamHandler(options)` |
  * | `/admin…` | the watch-log admin, only when `adminToken` or `adminAuthorize` is set |
  * | anything else | `404` |
@@ -79,10 +83,11 @@ export function createApp(options: AppOptions): AppHandler {
     queries,
     adminToken,
     adminAuthorize,
-    player = true,
     ...streamOptions
   } = options ?? {} as AppOptions;
   const { root, basePath: streamPath = "/stream", param = "path", signingSecret, watchLog } = streamOptions;
+  // a public page that signs every path would make the signatures protect nothing
+  const { player = signingSecret === undefined } = options ?? {};
   const stream = createStreamHandler(streamOptions);
   const playerHandler = player === false ? null : createPlayerHandler({
     ...(player === true ? {} : player),

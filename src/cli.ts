@@ -47,6 +47,11 @@ export interface CliOptions {
   log: boolean;
   /** `--admin-token T`: the admin's token; a random one is made when the watch log is on. */
   adminToken?: string;
+  /**
+   * `--player` / `--no-player`: serve the player page at `/`; `undefined` serves it unless URLs
+   * must be signed (the page would sign every path for anyone).
+   */
+  player?: boolean;
   /** `--quiet`: no access log on stderr. */
   quiet: boolean;
   /** `--help`. */
@@ -108,6 +113,8 @@ Options:
   --no-log               do not record a watch log (and serve no admin)
   --admin-token T        token for the admin at /admin (16+ bytes; default: a random
                          one, printed at start-up)
+  --player, --no-player  serve the player page at / (default: on, but off with
+                         --signing-secret: the page signs every file for anyone)
   --quiet                no access log on stderr
   --help                 show this help
 
@@ -126,7 +133,7 @@ const VALUE_FLAGS = new Set([
   "db",
   "admin-token",
 ]);
-const BOOLEAN_FLAGS = new Set(["no-log", "quiet", "help"]);
+const BOOLEAN_FLAGS = new Set(["no-log", "player", "no-player", "quiet", "help"]);
 
 function wholeNumber(text: string, flag: string, max: number): number | string {
   if (!/^[0-9]+$/.test(text) || Number(text) > max) {
@@ -184,6 +191,7 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
     if (BOOLEAN_FLAGS.has(name)) {
       if (inline !== undefined) return { ok: false, error: `--${name} takes no value` };
       if (name === "no-log") options.log = false;
+      else if (name === "player" || name === "no-player") options.player = name === "player";
       else if (name === "quiet") options.quiet = true;
       else options.help = true;
       continue;
@@ -357,6 +365,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     trustProxy: cli.trustProxy,
     watchLog: watchLog ?? undefined,
     adminToken,
+    player: cli.player,
   });
   const handler = cli.quiet ? app : withAccessLog(app, (line) => stderr.write(line + "\n"), cli.trustProxy);
   let listener;
@@ -369,7 +378,11 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   }
   const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
   const base = `http://${host}:${listener.port}`;
-  let banner = `Listening on ${base}/\n  Player: ${base}/\n`;
+  const playerOn = cli.player ?? cli.signingSecret === undefined;
+  let banner = `Listening on ${base}/\n` +
+    (playerOn
+      ? `  Player: ${base}/\n`
+      : "  Player: off (URLs must be signed; --player serves it to anyone)\n");
   if (adminToken !== undefined) {
     const shown = cli.adminToken === undefined ? `token: ${adminToken}` : "token from --admin-token";
     banner += `  Admin:  ${base}/admin/  (${shown})\n`;

@@ -103,8 +103,16 @@ test("createApp refuses admin credentials without a watch log to read, and can t
   assert.equal(await status(app, "/stream?path=clip.webm"), 200);
 });
 
-test("with a signing secret the player's URL streams and an unsigned one is refused", async () => {
+test("with a signing secret the player is off by default: no public page hands out signed URLs", async () => {
   const app = createApp({ root: media.dir, signingSecret: SECRET });
+  for (const path of ["/", "/?play=clip.webm", "/player/style.css"]) {
+    assert.equal(await status(app, path), 404, path);
+  }
+  assert.equal(await status(app, "/stream?path=clip.webm"), 403);
+});
+
+test("with a signing secret and player turned on, the player's URL streams and an unsigned one is refused", async () => {
+  const app = createApp({ root: media.dir, signingSecret: SECRET, player: true });
   const page = await (await app(new Request("http://app.test/?play=clip.webm"))).text();
   const src = /<video [^>]*src="([^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
   const signed = await app(new Request(`http://app.test${src}`, { headers: { range: "bytes=4990-" } }));

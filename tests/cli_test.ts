@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { createApp } from "../src/app.ts";
-import { main, parseArgs, USAGE, withAccessLog } from "../src/cli.ts";
+import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../src/cli.ts";
 import { runtime } from "../src/runtime/mod.ts";
 import { createWatchLogger } from "../src/watch_log/mod.ts";
 import { patternBytes, tempDir } from "./_fixtures.ts";
@@ -154,6 +154,8 @@ test("parseArgs: every flag, with spaces or =", () => {
       help: true,
     },
   });
+  assert.equal((parseArgs(["--player"]) as { options: CliOptions }).options.player, true);
+  assert.equal((parseArgs(["--no-player"]) as { options: CliOptions }).options.player, false);
   const bare = parseArgs(["--trust-proxy", "--no-log"]);
   assert.equal(bare.ok && bare.options.trustProxy, 1);
   assert.equal(bare.ok && bare.options.log, false);
@@ -408,6 +410,10 @@ test("main (in process): takes the signing secret and admin token from the envir
       () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
     );
     assert.match(out, /\(token from --admin-token\)/, "the token is not printed");
+    assert.match(out, /Player: off/, "with a signing secret the player is off");
+    const player = await fetch(`${origin}/`);
+    assert.equal(player.status, 404, "no public page signs URLs");
+    await player.body?.cancel();
     const unsigned = await fetch(`${origin}/stream?path=small.mp4`);
     assert.equal(unsigned.status, 403, "the secret from the environment is required");
     await unsigned.body?.cancel();
