@@ -1,44 +1,60 @@
-// Internal: the client's address from the socket, or from forwarding headers when trusted.
-// Shared by the handler (watch log, authorize) and the CLI's access log.
+// Internal: the client's address from the socket, or from the one forwarding header the
+// user's proxy sets, when trusted. Shared by the handler (watch log, authorize) and the CLI's
+// access log.
 
+import { isIP } from "node:net";
 import { runtime } from "./runtime/mod.ts";
 
-// An address as it may appear in Forwarded / X-Forwarded-For, after quotes, brackets and
-// port are removed: IPv4 or IPv6 characters only ("unknown" and "_hidden" are not addresses).
-const ADDRESS_REGEXP = /^[0-9A-Fa-f:.]{2,45}$/;
+/**
+ * The forwarding header a trusted proxy maintains. Only that one is read: a client can send
+ * the other, and a proxy passes headers it does not maintain through untouched.
+ */
+export type ProxyHeader = "x-forwarded-for" | "forwarded";
 
-function cleanAddress(raw: string): string | null {
+/** The proxy headers accepted, for option checks. */
+export const PROXY_HEADERS: readonly ProxyHeader[] = ["x-forwarded-for", "forwarded"];
+
+/**
+ * A literal IPv4 or IPv6 address from one hop, without quotes, brackets or port, or `null`
+ * ("unknown", "_hidden", `999.999.999.999` and `dead:beef` are not addresses).
+ */
+export function parseAddress(raw: string): string | null {
   let value = raw.trim().replace(/^"|"$/g, "");
   if (value.startsWith("[")) {
-    value = value.slice(1, value.indexOf("]") === -1 ? undefined : value.indexOf("]"));
+    const close = value.indexOf("]");
+    if (close === -1) return null;
+    value = value.slice(1, close);
   } else if (/^[0-9.]+:[0-9]+$/.test(value)) value = value.slice(0, value.indexOf(":")); // IPv4:port
-  return ADDRESS_REGEXP.test(value) ? value : null;
+  return isIP(value) === 0 ? null : value.toLowerCase();
 }
 
-/** The forwarding chain, client first, from RFC 7239 `Forwarded` or else `X-Forwarded-For`. */
-function forwardedChain(headers: Headers): string[] {
-  const forwarded = headers.get("forwarded");
-  if (forwarded !== null) {
-    const chain: string[] = [];
-    for (const element of forwarded.split(",")) {
-      const pair = element.split(";").map((p) => p.trim()).find((p) => /^for=/i.test(p));
-      chain.push(pair === undefined ? "" : pair.slice(4));
-    }
-    return chain;
-  }
-  const xff = headers.get("x-forwarded-for");
-  return xff === null ? [] : xff.split(",");
+/** The forwarding chain, client first, from the one header `header` names. */
+function forwardedChain(headers: Headers, header: ProxyHeader): string[] {
+  // several header lines of one name are one comma-separated list (RFC 9110 §5.3)
+  const value = headers.get(header);
+  if (value === null) return [];
+  if (header === "x-forwarded-for") return value.split(",");
+  return value.split(",").map((element) => {
+    const pair = element.split(";").map((p) => p.trim()).find((p) => /^for=/i.test(p));
+    return pair === undefined ? "" : pair.slice(4);
+  });
 }
 
 /**
- * The client's address: the socket's, or with `trustProxy` the one the trusted proxies saw.
- * Falls back to the socket's address when the headers are absent or malformed.
+ * The client's address: the socket's, or with `trustProxy` the one the trusted proxies saw in
+ * `header`. Falls back to the socket's address when the header is absent, the chain is shorter
+ * than the proxies trusted, or the hop is not a valid address.
  */
-export function clientAddressOf(req: Request, info: unknown, trustProxy: boolean | number): string | null {
+export function clientAddressOf(
+  req: Request,
+  info: unknown,
+  trustProxy: boolean | number,
+  header: ProxyHeader = "x-forwarded-for",
+): string | null {
   const socket = runtime.clientAddress(req, info);
   if (trustProxy === false || trustProxy === 0) return socket;
-  const chain = forwardedChain(req.headers);
+  const chain = forwardedChain(req.headers, header);
   if (chain.length === 0) return socket;
   const hops = trustProxy === true ? chain.length : Math.min(trustProxy, chain.length);
-  return cleanAddress(chain[chain.length - hops]) ?? socket;
+  return parseAddress(chain[chain.length - hops]) ?? socket;
 }

@@ -14,7 +14,7 @@ import { statSync } from "node:fs";
 import process from "node:process";
 import { formatAccessLine } from "./_access_log.ts";
 import { base64url } from "./_http.ts";
-import { clientAddressOf } from "./_client_address.ts";
+import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./_client_address.ts";
 import { createApp } from "./app.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ChunkCapScope } from "./serve_stream.ts";
@@ -41,6 +41,8 @@ export interface CliOptions {
   signingSecret?: string;
   /** `--trust-proxy[=N]`: how many proxies in front are trusted for the client's address. */
   trustProxy: number;
+  /** `--proxy-header x-forwarded-for|forwarded`: the header the trusted proxy sets. */
+  proxyHeader?: ProxyHeader;
   /** `--db URL`: where the watch log is written (libSQL URL). */
   db: string;
   /** `false` with `--no-log`. */
@@ -107,8 +109,10 @@ Options:
                          (truncates downloads; default: media-elements)
   --cors ORIGIN          allow cross-origin players; "*" for any (repeatable)
   --signing-secret S     only serve URLs signed with this secret (16+ bytes)
-  --trust-proxy[=N]      take the client's address from Forwarded/X-Forwarded-For,
-                         trusting N proxies in front (default N: 1)
+  --trust-proxy[=N]      take the client's address from the proxy's forwarding
+                         header, trusting N proxies in front (default N: 1)
+  --proxy-header H       that header: x-forwarded-for or forwarded (RFC 7239);
+                         only it is read (default: x-forwarded-for)
   --db URL               watch-log database, a libSQL URL (default: file:watch-log.db)
   --no-log               do not record a watch log (and serve no admin)
   --admin-token T        token for the admin at /admin (16+ bytes; default: a random
@@ -128,6 +132,7 @@ const VALUE_FLAGS = new Set([
   "host",
   "max-chunk",
   "max-chunk-for",
+  "proxy-header",
   "cors",
   "signing-secret",
   "db",
@@ -233,6 +238,12 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         }
         options.maxChunkSizeFor = value;
         break;
+      case "proxy-header":
+        if (!(PROXY_HEADERS as readonly string[]).includes(value)) {
+          return { ok: false, error: `--proxy-header must be x-forwarded-for or forwarded, got "${value}"` };
+        }
+        options.proxyHeader = value as ProxyHeader;
+        break;
       case "cors":
         if (value === "") return { ok: false, error: "--cors needs an origin or *" };
         (options.cors ??= []).push(value);
@@ -272,12 +283,14 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
  * @param handler The handler.
  * @param log Receives access-log lines.
  * @param trustProxy Proxies trusted for the logged client address.
+ * @param proxyHeader The forwarding header those proxies set.
  * @returns The wrapped handler.
  */
 export function withAccessLog(
   handler: RouteHandler,
   log: (line: string) => void,
   trustProxy = 0,
+  proxyHeader: ProxyHeader = "x-forwarded-for",
 ): RouteHandler {
   return async (req, info) => {
     const started = performance.now();
@@ -286,7 +299,7 @@ export function withAccessLog(
     const length = res.headers.get("content-length");
     log(formatAccessLine({
       time: new Date(),
-      clientAddress: clientAddressOf(req, info, trustProxy),
+      clientAddress: clientAddressOf(req, info, trustProxy, proxyHeader),
       method: req.method,
       target: url.pathname + url.search,
       status: res.status,
@@ -363,11 +376,17 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     cors: cli.cors === undefined ? undefined : cli.cors.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,
+    proxyHeader: cli.proxyHeader,
     watchLog: watchLog ?? undefined,
     adminToken,
     player: cli.player,
   });
-  const handler = cli.quiet ? app : withAccessLog(app, (line) => stderr.write(line + "\n"), cli.trustProxy);
+  const handler = cli.quiet ? app : withAccessLog(
+    app,
+    (line) => stderr.write(line + "\n"),
+    cli.trustProxy,
+    cli.proxyHeader,
+  );
   let listener;
   try {
     listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler });

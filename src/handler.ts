@@ -8,9 +8,11 @@
 
 import { checkRequestPath, resolveUnderRoot, type SafePathOptions } from "./safe_path.ts";
 import { checkServeOptions } from "./_serve_options.ts";
+
+export type { ProxyHeader };
 import { serveStream, type ServeStreamOptions, type StreamEvent } from "./serve_stream.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
-import { clientAddressOf } from "./_client_address.ts";
+import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./_client_address.ts";
 import { textResponse as refusal } from "./_http.ts";
 
 /** What {@linkcode StreamHandlerOptions.authorize} sees about a request. */
@@ -70,14 +72,23 @@ export interface StreamHandlerOptions
    */
   signingSecret?: SigningSecret;
   /**
-   * Whether the client's address comes from `Forwarded` / `X-Forwarded-For` rather than the
-   * socket. `false`: the socket's address (headers are ignored, since anyone can send them).
+   * Whether the client's address comes from the `proxyHeader` forwarding header rather than
+   * the socket. `false`: the socket's address (headers are ignored, since anyone can send them).
    * A number `n`: there are `n` trusted proxies in front, so the `n`th address from the right
    * of the chain is the client. `true`: every hop is trusted and the leftmost address is used.
+   * A hop that is not a valid IPv4 or IPv6 address falls back to the socket's address.
    *
    * @default {false}
    */
   trustProxy?: boolean | number;
+  /**
+   * With `trustProxy`, the one forwarding header your proxy sets: `"x-forwarded-for"` (nginx's
+   * `proxy_add_x_forwarded_for`, most load balancers) or `"forwarded"` (RFC 7239). The other is
+   * never read: a client can send it, and a proxy that does not maintain it passes it on.
+   *
+   * @default {"x-forwarded-for"}
+   */
+  proxyHeader?: ProxyHeader;
   /**
    * Receives every served stream: pass the watch logger (`createWatchLogger()`) to record who
    * watched what. Off by default: the original's `STREAM_WATCH_LOG_ENABLED`.
@@ -139,6 +150,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     authorize,
     signingSecret,
     trustProxy = false,
+    proxyHeader = "x-forwarded-for",
     watchLog,
     onServed,
     allowDotfiles,
@@ -155,6 +167,11 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
   if (typeof trustProxy !== "boolean" && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
     throw new RangeError(
       `Cannot create stream handler: "trustProxy" must be a boolean or a whole number of proxies, got "${trustProxy}"`,
+    );
+  }
+  if (!PROXY_HEADERS.includes(proxyHeader)) {
+    throw new RangeError(
+      `Cannot create stream handler: "proxyHeader" must be "x-forwarded-for" or "forwarded", got "${proxyHeader}"`,
     );
   }
   checkServeOptions(serveOptions, "Cannot create stream handler");
@@ -179,7 +196,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     // checked before authorize, so authorize sees a normalised path and no disk was touched
     const checked = checkRequestPath(path, pathOptions);
     if (!checked.ok) return refusal(req, checked.status, STATUS_TEXT[checked.status]);
-    const clientAddress = clientAddressOf(req, info, trustProxy);
+    const clientAddress = clientAddressOf(req, info, trustProxy, proxyHeader);
     const relative = checked.segments.join("/");
 
     if (authorize) {

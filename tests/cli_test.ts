@@ -175,6 +175,7 @@ test("parseArgs: bad command lines are explained", () => {
       ["--max-chunk", "1.5"],
       `--max-chunk must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "1.5"`,
     ],
+    [["--proxy-header", "x-real-ip"], '--proxy-header must be x-forwarded-for or forwarded, got "x-real-ip"'],
     [["--max-chunk-for", "browsers"], '--max-chunk-for must be media-elements or all, got "browsers"'],
     [["--host", "a b"], '--host is not an address: "a b"'],
     [["--signing-secret", "short"], "--signing-secret must be at least 16 bytes long"],

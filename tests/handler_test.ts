@@ -316,40 +316,62 @@ test("authorize may answer with its own Response", async () => {
   assert.equal((await bodyBytes(allowed)).length, 10_000);
 });
 
-test("the client address comes from the socket; forwarding headers count only with trustProxy (HTTP)", async () => {
+test("the client address comes from the socket; the proxy's one forwarding header counts only with trustProxy (HTTP)", async () => {
   const addresses: (string | null)[] = [];
   const record = (event: StreamEvent) => addresses.push(event.clientAddress);
   const forwardedHeaders: Record<string, string>[] = [
     { "x-forwarded-for": "203.0.113.9, 198.51.100.7" },
     { forwarded: 'for="[2001:db8::1]:4711";proto=https, for=192.0.2.60:8080' },
+    // a client's own Forwarded next to the XFF its proxy appended to
+    { forwarded: "for=6.6.6.6", "x-forwarded-for": "203.0.113.9" },
     { "x-forwarded-for": "not-an-address" },
+    { "x-forwarded-for": "999.999.999.999" },
+    { "x-forwarded-for": "dead:beef" },
     {},
   ];
-  for (const trustProxy of [false, true, 1] as const) {
-    await withServer(handler({ trustProxy, watchLog: { record } }), async (origin) => {
+  const runs = [
+    { trustProxy: false },
+    { trustProxy: true },
+    { trustProxy: 1 },
+    { trustProxy: 1, proxyHeader: "forwarded" },
+  ] as const;
+  for (const options of runs) {
+    await withServer(handler({ ...options, watchLog: { record } }), async (origin) => {
       for (const headers of forwardedHeaders) {
         const res = await fetch(`${origin}/stream?path=sub/clip.webm`, { headers });
         assert.equal(await res.text(), "CLIP");
       }
     });
   }
+  const socket = "127.0.0.1";
   // onServed runs when the body ends, which is before fetch's text() resolves
   assert.deepEqual(addresses, [
     // trustProxy: false: the headers are ignored
-    "127.0.0.1",
-    "127.0.0.1",
-    "127.0.0.1",
-    "127.0.0.1",
-    // true: the leftmost address
+    ...Array(7).fill(socket),
+    // true: the leftmost X-Forwarded-For address; Forwarded is never read; invalid ones fall back
     "203.0.113.9",
-    "2001:db8::1",
-    "127.0.0.1",
-    "127.0.0.1",
+    socket,
+    "203.0.113.9",
+    socket,
+    socket,
+    socket,
+    socket,
     // 1: the address the one trusted proxy saw
     "198.51.100.7",
+    socket,
+    "203.0.113.9",
+    socket,
+    socket,
+    socket,
+    socket,
+    // 1 with proxyHeader "forwarded": only Forwarded is read
+    socket,
     "192.0.2.60",
-    "127.0.0.1",
-    "127.0.0.1",
+    "6.6.6.6",
+    socket,
+    socket,
+    socket,
+    socket,
   ]);
 });
 
@@ -378,6 +400,10 @@ test("createStreamHandler rejects caller mistakes", () => {
   });
   assert.throws(() => createStreamHandler({ root, basePath: "stream" }), { name: "TypeError" });
   assert.throws(() => createStreamHandler({ root, trustProxy: -1 }), { name: "RangeError" });
+  assert.throws(
+    () => createStreamHandler({ root, trustProxy: 1, proxyHeader: "x-real-ip" as "forwarded" }),
+    /"proxyHeader" must be "x-forwarded-for" or "forwarded", got "x-real-ip"/,
+  );
   assert.throws(() => createStreamHandler({ root, signingSecret: "short" }), { name: "RangeError" });
   assert.throws(
     () => createStreamHandler({ root, maxChunkSize: -1 }),
