@@ -359,3 +359,64 @@ test("a custom authorize lets requests in, refuses them, or answers with its own
   assert.equal(bearer.status, 403);
   await bearer.body?.cancel();
 });
+
+/** A request body that never ends, counting the bytes the server pulled from it. */
+function endlessBody(): { body: ReadableStream<Uint8Array>; pulled: () => number } {
+  let pulled = 0;
+  const chunk = new TextEncoder().encode("token=" + "a".repeat(16 * 1024));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+  return { body, pulled: () => pulled };
+}
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+test("the login form refuses a body past 4 KiB with 413 without reading it all (chunked framing)", async () => {
+  const { body, pulled } = endlessBody();
+  const res = await admin(
+    new Request(
+      "http://admin.test/admin/login",
+      { method: "POST", headers: FORM, body, duplex: "half" } as RequestInit,
+    ),
+  );
+  assert.equal(res.status, 413);
+  assert.match(await res.text(), /at most 4096 bytes/);
+  assert.ok(pulled() < 64 * 1024, `pulled ${pulled()} bytes`);
+});
+
+test("the login form refuses a declared Content-Length past 4 KiB before reading a byte", async () => {
+  const { body, pulled } = endlessBody();
+  const res = await admin(
+    new Request("http://admin.test/admin/login", {
+      method: "POST",
+      headers: { ...FORM, "content-length": "300000000" },
+      body,
+      duplex: "half",
+    } as RequestInit),
+  );
+  assert.equal(res.status, 413);
+  assert.equal(res.headers.get("set-cookie"), null);
+  assert.ok(pulled() <= 16 * 1024 + 6, `pulled ${pulled()} bytes`);
+});
+
+test("the login form takes only a URL-encoded body: other types get 415, bad UTF-8 400", async () => {
+  const multipart = new FormData();
+  multipart.set("token", TOKEN);
+  const res = await get("/admin/login", {}, { method: "POST", body: multipart });
+  assert.equal(res.status, 415);
+  assert.equal(res.headers.get("set-cookie"), null);
+  await res.body?.cancel();
+  const bad = await get("/admin/login", FORM, {
+    method: "POST",
+    body: new Uint8Array([0x74, 0x3d, 0xff, 0xfe]),
+  });
+  assert.equal(bad.status, 400);
+  await bad.body?.cancel();
+  const ok = await get("/admin/login", FORM, { method: "POST", body: `token=${encodeURIComponent(TOKEN)}` });
+  assert.equal(ok.status, 303);
+  await ok.body?.cancel();
+});

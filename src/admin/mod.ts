@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readBoundedText } from "../_body.ts";
 import { textResponse } from "../_http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
@@ -102,6 +103,9 @@ function json(req: Request, status: number, value: unknown): Response {
   h.set("cache-control", "no-store");
   return new Response(req.method === "HEAD" ? null : JSON.stringify(value), { status, headers: h });
 }
+
+/** The login form's body holds one token field: a few hundred bytes; anything larger is refused. */
+const LOGIN_BODY_LIMIT = 4096;
 
 const ROUTES: Record<string, readonly string[]> = {
   "/": ["GET", "HEAD"],
@@ -223,16 +227,13 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     if (!tokenAuth) return text(req, 404, "Not Found");
     if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site login form");
     const type = req.headers.get("content-type") ?? "";
-    let candidate: unknown = null;
-    if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-      try {
-        candidate = (await req.formData()).get("token");
-      } catch {
-        return htmlResponse(req, loginPage(ctx, "The form could not be read."), 400);
-      }
-    } else {
-      await req.body?.cancel();
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+      await req.body?.cancel().catch(() => {});
+      return htmlResponse(req, loginPage(ctx, "The form could not be read."), 415);
     }
+    const body = await readBoundedText(req, LOGIN_BODY_LIMIT);
+    if (!body.ok) return text(req, body.status, body.reason);
+    const candidate = new URLSearchParams(body.text).get("token");
     if (typeof candidate !== "string" || !await tokenAuth.checkToken(candidate)) {
       return htmlResponse(req, loginPage(ctx, "Wrong token."), 401);
     }
