@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createAdminHandler } from "../src/admin/mod.ts";
+import { createAdminHandler, csvCell } from "../src/admin/mod.ts";
 import { createWatchLogger } from "../src/watch_log/mod.ts";
 import { tempDir } from "./_fixtures.ts";
 
@@ -419,4 +419,23 @@ test("the login form takes only a URL-encoded body: other types get 415, bad UTF
   const ok = await get("/admin/login", FORM, { method: "POST", body: `token=${encodeURIComponent(TOKEN)}` });
   assert.equal(ok.status, 303);
   await ok.body?.cancel();
+});
+
+test("CSV cells a spreadsheet could evaluate are neutralised in every locale's separator", () => {
+  const cases: [string, string][] = [
+    ["=1+1", "'=1+1"],
+    ["x;=cmd|' /C calc'!A0", `"'x;=cmd|' /C calc'!A0"`], // ";"-separated locales split here
+    ["a,@SUM(A1)", `"'a,@SUM(A1)"`],
+    ["\t=1", `"'\t=1"`],
+    ["\r=1", `"'\r=1"`],
+    ["\u0001=1", "'\u0001=1"],
+    [" +1", "' +1"],
+    ["\uFF1D1", "'\uFF1D1"], // full-width equals sign
+    ["a;b", `"a;b"`],
+    ["Mozilla/5.0 (X11; Linux x86_64)", `"Mozilla/5.0 (X11; Linux x86_64)"`],
+    ["10.0.0.4", "10.0.0.4"],
+    ["plain text", "plain text"],
+  ];
+  for (const [value, cell] of cases) assert.equal(csvCell(value), cell, JSON.stringify(value));
+  assert.equal(csvCell(-3), "-3");
 });
