@@ -66,16 +66,42 @@ function _checkCount(value: number, name: string, min: number): void {
   }
 }
 
+/**
+ * The longest client-controlled strings stored, in UTF-16 code units: a request can carry a
+ * 60 KB `User-Agent`, which would cost the database that much per event and viewing.
+ */
+export const STORED_STRING_LIMITS: Readonly<
+  { path: number; userAgent: number; clientIp: number; userId: number }
+> = {
+  path: 1024,
+  userAgent: 512,
+  clientIp: 64,
+  userId: 256,
+};
+
+/** `text` cut to `max` code units, never in the middle of a surrogate pair. */
+function _cap(text: string | null, max: number): string | null {
+  if (text === null || text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 function _prepare(
   base: Omit<PreparedEvent, "viewerKey" | "userId" | "authenticated">,
   identity: WatchIdentity,
 ): PreparedEvent {
-  const userId = identity.userId ?? null;
+  const limits = STORED_STRING_LIMITS;
+  const userId = _cap(identity.userId ?? null, limits.userId);
+  const clientIp = _cap(base.clientIp, limits.clientIp);
+  const userAgent = _cap(base.userAgent, limits.userAgent);
   return {
     ...base,
+    path: _cap(base.path, limits.path)!,
+    clientIp,
+    userAgent,
     userId,
     authenticated: identity.authenticated === true,
-    viewerKey: viewerKey(userId, base.clientIp, base.userAgent),
+    viewerKey: viewerKey(userId, clientIp, userAgent),
   };
 }
 

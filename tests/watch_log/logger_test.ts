@@ -6,7 +6,7 @@ import { type Client, createClient } from "@libsql/client";
 import { patternBytes, tempDir, writeFixture } from "../_fixtures.ts";
 import { runtime } from "../../src/runtime/mod.ts";
 import { serveStream, type StreamEvent } from "../../src/serve_stream.ts";
-import { createWatchLogger, logWatchRequest } from "../../src/watch_log/logger.ts";
+import { createWatchLogger, logWatchRequest, STORED_STRING_LIMITS } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WATCH_LOG_SCHEMA_VERSION } from "../../src/watch_log/schema.ts";
 import { WatchLogDropError, type WatchLoggerOptions } from "../../src/watch_log/types.ts";
 
@@ -348,6 +348,37 @@ test("logWatchRequest() writes one event at once, like the original log_watch_re
       "UA",
     ]);
     await assert.rejects(logWatchRequest(logger, { path: "" }), TypeError);
+  } finally {
+    await logger.close();
+    s.cleanup();
+  }
+});
+
+test("client-controlled strings are stored capped: a 60 KB User-Agent costs 512 characters, not 60 KB", async () => {
+  const s = setup();
+  const { logger } = loggerFor(s.url, { flushIntervalMs: 60_000 });
+  try {
+    const agent = "A".repeat(60_000);
+    await logWatchRequest(logger, {
+      path: "p/".repeat(2000) + "movie.mp4",
+      clientIp: "x".repeat(500),
+      userId: "u".repeat(1000),
+      // an emoji across the cut is dropped whole, not split into a lone surrogate
+      userAgent: "B".repeat(511) + "\u{1F600}" + agent,
+    });
+    await logWatchRequest(logger, {
+      path: "movie.mp4",
+      request: new Request("http://x/", { headers: { "user-agent": agent } }),
+    });
+    const events = (await logger.listEvents({ sort: "path", order: "desc" })).items;
+    assert.equal(events.length, 2);
+    assert.equal(events[0].userAgent, "B".repeat(511));
+    assert.equal(events[0].path.length, STORED_STRING_LIMITS.path);
+    assert.equal(events[0].clientIp?.length, STORED_STRING_LIMITS.clientIp);
+    assert.equal(events[0].userId?.length, STORED_STRING_LIMITS.userId);
+    assert.equal(events[1].userAgent, "A".repeat(STORED_STRING_LIMITS.userAgent));
+    const viewings = (await logger.listViewings()).items;
+    assert.ok(viewings.every((v) => (v.userAgent ?? "").length <= STORED_STRING_LIMITS.userAgent));
   } finally {
     await logger.close();
     s.cleanup();
