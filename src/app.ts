@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type AllowedHosts, hostAllowed } from "./_host_check.ts";
 import { textResponse } from "./_http.ts";
 import { type AdminAuthorizeResult, createAdminHandler } from "./admin/mod.ts";
 import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "./handler.ts";
@@ -28,6 +29,16 @@ export interface AppOptions extends StreamHandlerOptions {
   /** Your own access check for the admin, see the admin's `authorize`. */
   adminAuthorize?: (req: Request) => AdminAuthorizeResult | Promise<AdminAuthorizeResult>;
   /**
+   * The `Host` names answered; other names get `403`. A list (`"video.example.com"`, or
+   * `".example.com"` for it and its subdomains) protects a server on a developer's machine from
+   * DNS rebinding, where a page on another site points its own name at `127.0.0.1` and reads
+   * the listing and the media. IP addresses, `localhost` and `*.localhost` are always answered.
+   * The CLI passes `[]` (plus its `--allow-host` names); `true` answers every name.
+   *
+   * @default {true}
+   */
+  allowedHosts?: AllowedHosts;
+  /**
    * The player page at `/`: `false` turns it off, an object tunes it.
    *
    * With a `signingSecret`, the page is off unless turned on here: it lists every file and
@@ -40,6 +51,8 @@ export interface AppOptions extends StreamHandlerOptions {
     | boolean
     | Omit<PlayerHandlerOptions, "root" | "basePath" | "streamPath" | "param" | "signingSecret">;
 }
+
+export type { AllowedHosts };
 
 /** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
 export type AppHandler = (req: Request, info?: unknown) => Promise<Response>;
@@ -83,6 +96,7 @@ export function createApp(options: AppOptions): AppHandler {
     queries,
     adminToken,
     adminAuthorize,
+    allowedHosts = true,
     ...streamOptions
   } = options ?? {} as AppOptions;
   const { root, basePath: streamPath = "/stream", param = "path", signingSecret, watchLog } = streamOptions;
@@ -115,7 +129,12 @@ export function createApp(options: AppOptions): AppHandler {
   }
 
   return function app(req: Request, info?: unknown): Promise<Response> {
-    const { pathname } = new URL(req.url);
+    const { pathname, hostname } = new URL(req.url);
+    if (!hostAllowed(hostname, allowedHosts)) {
+      return Promise.resolve(
+        textResponse(req, 403, `Forbidden: the host "${hostname}" is not answered here`),
+      );
+    }
     if (pathname === streamPath) return stream(req, info);
     if (playerHandler && (pathname === "/" || pathname === PLAYER_STYLESHEET_PATH)) {
       return playerHandler(req, info);

@@ -35,6 +35,11 @@ export interface CliOptions {
   maxChunkSize?: number;
   /** `--max-chunk-for media-elements|all`: which requests `--max-chunk` shortens. */
   maxChunkSizeFor?: ChunkCapScope;
+  /**
+   * `--allow-host NAME` (repeatable): DNS names answered besides IP addresses and `localhost`;
+   * `*` answers any.
+   */
+  allowHosts?: string[];
   /** `--cors ORIGIN` (repeatable): allowed cross-origin callers, `*` for any. */
   cors?: string[];
   /** `--signing-secret S`: require URLs signed with `signStreamUrl`. */
@@ -107,6 +112,10 @@ Options:
   --max-chunk-for SCOPE  which requests --max-chunk shortens: media-elements
                          (browsers' <video>/<audio>, which ask again) or all
                          (truncates downloads; default: media-elements)
+  --allow-host NAME      answer requests for this host name (".example.com" for
+                         it and its subdomains; "*" for any; repeatable). IP
+                         addresses and localhost are always answered; other names
+                         get 403, against DNS rebinding (default: none)
   --cors ORIGIN          allow cross-origin players; "*" for any (repeatable)
   --signing-secret S     only serve URLs signed with this secret (16+ bytes)
   --trust-proxy[=N]      take the client's address from the proxy's forwarding
@@ -133,6 +142,7 @@ const VALUE_FLAGS = new Set([
   "max-chunk",
   "max-chunk-for",
   "proxy-header",
+  "allow-host",
   "cors",
   "signing-secret",
   "db",
@@ -243,6 +253,12 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
           return { ok: false, error: `--proxy-header must be x-forwarded-for or forwarded, got "${value}"` };
         }
         options.proxyHeader = value as ProxyHeader;
+        break;
+      case "allow-host":
+        if (!/^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/.test(value)) {
+          return { ok: false, error: `--allow-host is not a host name: "${value}"` };
+        }
+        (options.allowHosts ??= []).push(value);
         break;
       case "cors":
         if (value === "") return { ok: false, error: "--cors needs an origin or *" };
@@ -380,6 +396,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     watchLog: watchLog ?? undefined,
     adminToken,
     player: cli.player,
+    allowedHosts: cli.allowHosts?.includes("*") ? true : cli.allowHosts ?? [],
   });
   const handler = cli.quiet ? app : withAccessLog(
     app,

@@ -188,3 +188,39 @@ test("the demo (npm run demo: the CLI on the samples) plays, prints the admin to
     await demo.stop();
   }
 });
+
+test("allowedHosts answers IP addresses, localhost and the listed names only (DNS rebinding)", async () => {
+  const app = createApp({ root: media.dir, allowedHosts: ["video.example.com", ".cdn.example"] });
+  const answered = [
+    "http://127.0.0.1:8000/",
+    "http://[::1]:8000/",
+    "http://10.1.2.3/",
+    "http://localhost:8000/",
+    "http://dev.localhost/",
+    "http://video.example.com/",
+    "http://VIDEO.example.com./",
+    "http://cdn.example/",
+    "http://a.b.cdn.example/",
+  ];
+  for (const url of answered) {
+    const res = await app(new Request(url + "stream?path=clip.webm"));
+    assert.equal(res.status, 200, url);
+    await res.body?.cancel();
+  }
+  for (
+    const url of [
+      "http://rebind.attacker.test/",
+      "http://example.com/",
+      "http://xcdn.example/",
+      "http://localhost.attacker.test/",
+    ]
+  ) {
+    for (const path of ["", "stream?path=clip.webm", "admin/"]) {
+      const res = await app(new Request(url + path));
+      assert.equal(res.status, 403, url + path);
+      assert.match(await res.text(), /is not answered here/);
+    }
+  }
+  // the default answers every name, as a library embedded behind a proxy expects
+  assert.equal(await status(createApp({ root: media.dir }), "/stream?path=clip.webm"), 200);
+});

@@ -83,7 +83,19 @@ function stalledDownload(port: number): Promise<Socket> {
       socket.pause();
       resolve(socket);
     });
-    socket.write("GET /stream?path=big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n");
+    socket.write("GET /stream?path=big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  });
+}
+
+/** The status line of a raw GET of `path` sent with `Host: host`. */
+function statusWithHost(port: number, path: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.once("error", reject);
+    socket.on("data", (chunk) => text += chunk.toString("latin1"));
+    socket.on("end", () => resolve(text.slice(0, text.indexOf("\r\n"))));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
 }
 
@@ -175,6 +187,7 @@ test("parseArgs: bad command lines are explained", () => {
       ["--max-chunk", "1.5"],
       `--max-chunk must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "1.5"`,
     ],
+    [["--allow-host", "a b"], '--allow-host is not a host name: "a b"'],
     [["--proxy-header", "x-real-ip"], '--proxy-header must be x-forwarded-for or forwarded, got "x-real-ip"'],
     [["--max-chunk-for", "browsers"], '--max-chunk-for must be media-elements or all, got "browsers"'],
     [["--host", "a b"], '--host is not an address: "a b"'],
@@ -224,6 +237,23 @@ test("withAccessLog writes one access-log line per request of the app", async ()
   assert.match(lines[1], / - "GET \/admin" 404 (\d+|-) \d+ms$/);
   // the signature is hidden and control characters escaped
   assert.match(lines[2], / - "GET \/stream\?path=small\.mp4&sig=…&x=%0a" 206 10 \d+ms$/);
+});
+
+test("CLI (child process): answers only IP addresses, localhost and --allow-host names (DNS rebinding)", async () => {
+  const cli = await startCli(["--no-log", "--quiet", "--allow-host", "media.example.org"]);
+  try {
+    for (const host of ["127.0.0.1", `127.0.0.1:${cli.port}`, "localhost", "media.example.org"]) {
+      assert.match(await statusWithHost(cli.port, "/stream?path=small.mp4", host), /^HTTP\/1\.1 200/, host);
+    }
+    for (const host of ["rebind.attacker.test", "example.org", "x"]) {
+      for (const path of ["/", "/stream?path=small.mp4"]) {
+        assert.match(await statusWithHost(cli.port, path, host), /^HTTP\/1\.1 403/, `${host} ${path}`);
+      }
+    }
+  } finally {
+    signal(cli, "SIGTERM");
+  }
+  assert.equal(await cli.exited, 0);
 });
 
 test("CLI (child process): serves the root, refuses escapes, logs requests, stops on SIGTERM with 0", async () => {
