@@ -34,6 +34,7 @@ for (const s of seed) {
 
 const admin = createAdminHandler({ queries: log, token: TOKEN, now: () => NOW, pageSize: 2 });
 const BEARER = { authorization: `Bearer ${TOKEN}` };
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 after(async () => {
   await log.close();
@@ -96,7 +97,7 @@ test("without credentials pages answer 401 with the login form, CSV and API 401 
   await raw.body?.cancel();
 });
 
-test("the login form sets an HttpOnly SameSite=Strict cookie that is an HMAC of the token, not the token", async () => {
+test("the login form sets an HttpOnly SameSite=Strict cookie holding a random session id, not the token", async () => {
   const form = (token: string, headers: HeadersInit = {}) =>
     get("/admin/login", headers, { method: "POST", body: new URLSearchParams({ token }) });
   const wrong = await form("admin-test-token-012345678X");
@@ -119,16 +120,53 @@ test("the login form sets an HttpOnly SameSite=Strict cookie that is an HMAC of 
   assert.equal(tampered.status, 401);
   await tampered.body?.cancel();
 
-  // the same token makes the same cookie value, so a restart keeps people logged in
+  // each login is a session of its own
   const again = await form(TOKEN);
-  assert.equal(again.headers.get("set-cookie"), cookie);
-  // logging out clears it
-  const out = await get("/admin/logout", {}, { method: "POST" });
+  const second = /^sage_admin=([^;]+);/.exec(again.headers.get("set-cookie")!)![1];
+  assert.notEqual(second, match[1]);
+  // logging out clears the cookie and ends that session on the server, not the other
+  const out = await get("/admin/logout", { cookie: `sage_admin=${match[1]}` }, { method: "POST" });
   assert.equal(out.status, 303);
   assert.match(
     out.headers.get("set-cookie")!,
     /^sage_admin=; Path=\/admin; Max-Age=0; HttpOnly; SameSite=Strict$/,
   );
+  const replayed = await get("/admin/", { cookie: `sage_admin=${match[1]}` });
+  assert.equal(replayed.status, 401, "a logged-out cookie is refused");
+  await replayed.body?.cancel();
+  const still = await get("/admin/api/summary", { cookie: `sage_admin=${second}` });
+  assert.equal(still.status, 200);
+  await still.body?.cancel();
+  // another process (a restart, another server with the same token) knows none of them
+  const restarted = createAdminHandler({ queries: log, token: TOKEN });
+  const elsewhere = await restarted(
+    new Request("http://admin.test/admin/api/summary", {
+      headers: { cookie: `sage_admin=${second}` },
+    }),
+  );
+  assert.equal(elsewhere.status, 401);
+  await elsewhere.body?.cancel();
+});
+
+test("a session ends when its max age has passed", async () => {
+  const short = createAdminHandler({ queries: log, token: TOKEN, sessionMaxAge: 1 });
+  const ok = await short(
+    new Request("http://admin.test/admin/login", {
+      method: "POST",
+      headers: FORM,
+      body: `token=${encodeURIComponent(TOKEN)}`,
+    }),
+  );
+  const value = /^sage_admin=([^;]+);/.exec(ok.headers.get("set-cookie")!)![1];
+  const ask = () =>
+    short(new Request("http://admin.test/admin/api/summary", { headers: { cookie: `sage_admin=${value}` } }));
+  const fresh = await ask();
+  assert.equal(fresh.status, 200);
+  await fresh.body?.cancel();
+  await new Promise((r) => setTimeout(r, 1100));
+  const expired = await ask();
+  assert.equal(expired.status, 401);
+  await expired.body?.cancel();
 });
 
 test("cross-site login and logout posts are refused", async () => {
@@ -372,8 +410,6 @@ function endlessBody(): { body: ReadableStream<Uint8Array>; pulled: () => number
   }, { highWaterMark: 0 });
   return { body, pulled: () => pulled };
 }
-
-const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 test("the login form refuses a body past 4 KiB with 413 without reading it all (chunked framing)", async () => {
   const { body, pulled } = endlessBody();

@@ -1,7 +1,8 @@
 /**
  * Access to the admin: a token sent as `Authorization: Bearer TOKEN`, or a session cookie set
- * by the login form. The cookie holds an HMAC of the token, never the token itself, and is
- * `HttpOnly; SameSite=Strict`, so other sites can neither read it nor make the browser send it.
+ * by the login form. Each login gets its own random session id, kept in this process until
+ * logout or expiry; the cookie is `HttpOnly; SameSite=Strict`, so other sites can neither read
+ * it nor make the browser send it.
  *
  * @module
  */
@@ -12,7 +13,9 @@ import { base64url } from "../_http.ts";
 export const SESSION_COOKIE = "sage_admin";
 
 const encoder = new TextEncoder();
-const SESSION_LABEL = "sage-stream admin session v1";
+
+/** Most sessions kept at once; past it, the one closest to expiry is ended first. */
+const MAX_SESSIONS = 10_000;
 
 async function hmac(key: CryptoKey, text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(text)));
@@ -40,9 +43,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export interface TokenAuth {
   /** Whether `candidate` is the token, compared in constant time (both sides are hashed first). */
   checkToken(candidate: string): Promise<boolean>;
-  /** The cookie value that proves a login: an HMAC of the token, base64url. */
-  sessionValue(): Promise<string>;
-  /** Whether the request carries the right bearer token or session cookie. */
+  /**
+   * Starts a session that lasts `maxAgeSeconds` and returns its cookie value: 32 random bytes,
+   * base64url. Only a digest of it is kept.
+   */
+  startSession(maxAgeSeconds: number): Promise<string>;
+  /** Ends the session the request's cookie names, if any. */
+  endSession(req: Request): Promise<void>;
+  /** Whether the request carries the right bearer token or a live session cookie. */
   check(req: Request): Promise<boolean>;
 }
 
@@ -82,17 +90,36 @@ export function createTokenAuth(token: string): TokenAuth {
   // a random per-process key: comparing HMACs under it takes the same time whatever the input
   const compareKey = importKey(crypto.getRandomValues(new Uint8Array(32)));
   const expected = compareKey.then((key) => hmac(key, token));
-  const session = importKey(encoder.encode(token)).then(async (key) =>
-    base64url(await hmac(key, SESSION_LABEL))
-  );
-  const sessionDigest = Promise.all([compareKey, session]).then(([key, value]) => hmac(key, value));
+  // session digest (base64url of its HMAC) → expiry, in ms since the epoch
+  const sessions = new Map<string, number>();
+  const digestOf = async (value: string) => base64url(await hmac(await compareKey, value));
+
+  const prune = (now: number) => {
+    for (const [digest, expires] of sessions) if (expires <= now) sessions.delete(digest);
+    while (sessions.size >= MAX_SESSIONS) {
+      let oldest: string | null = null;
+      let soonest = Infinity;
+      for (const [digest, expires] of sessions) {
+        if (expires < soonest) [oldest, soonest] = [digest, expires];
+      }
+      sessions.delete(oldest!);
+    }
+  };
 
   const auth: TokenAuth = {
     async checkToken(candidate) {
       return sameBytes(await hmac(await compareKey, candidate), await expected);
     },
-    sessionValue() {
-      return session;
+    async startSession(maxAgeSeconds) {
+      const value = base64url(crypto.getRandomValues(new Uint8Array(32)));
+      const now = Date.now();
+      prune(now);
+      sessions.set(await digestOf(value), now + maxAgeSeconds * 1000);
+      return value;
+    },
+    async endSession(req) {
+      const cookie = readCookie(req, SESSION_COOKIE);
+      if (cookie !== null && cookie !== "") sessions.delete(await digestOf(cookie));
     },
     async check(req) {
       const authorization = req.headers.get("authorization");
@@ -101,8 +128,14 @@ export function createTokenAuth(token: string): TokenAuth {
         return match !== null && await auth.checkToken(match[1]);
       }
       const cookie = readCookie(req, SESSION_COOKIE);
-      if (cookie === null) return false;
-      return sameBytes(await hmac(await compareKey, cookie), await sessionDigest);
+      if (cookie === null || cookie === "") return false;
+      // a map lookup by digest: the cookie's bytes never meet a secret in a timed comparison
+      const digest = await digestOf(cookie);
+      const expires = sessions.get(digest);
+      if (expires === undefined) return false;
+      if (expires > Date.now()) return true;
+      sessions.delete(digest);
+      return false;
     },
   };
   return auth;

@@ -44,8 +44,9 @@ export interface AdminHandlerOptions {
   queries: WatchLogQueries;
   /**
    * The admin token (16 characters or more): accepted as `Authorization: Bearer TOKEN`, or
-   * typed into the login form, which then sets an `HttpOnly; SameSite=Strict` session cookie
-   * holding an HMAC of the token. Compared in constant time. Give `token`, `authorize` or both.
+   * typed into the login form, which then starts a session of its own (a random id in an
+   * `HttpOnly; SameSite=Strict` cookie) that logout, expiry or a restart ends. Compared in
+   * constant time. Give `token`, `authorize` or both.
    */
   token?: string;
   /**
@@ -241,7 +242,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       status: 303,
       headers: {
         location: `${base}/`,
-        "set-cookie": sessionCookie(await tokenAuth.sessionValue(), url, sessionMaxAge),
+        "set-cookie": sessionCookie(await tokenAuth.startSession(sessionMaxAge), url, sessionMaxAge),
         "cache-control": "no-store",
       },
     });
@@ -386,6 +387,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     if (route === "/logout") {
       if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
       await req.body?.cancel();
+      await tokenAuth?.endSession(req);
       return new Response(null, {
         status: 303,
         headers: {
