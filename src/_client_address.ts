@@ -58,3 +58,23 @@ export function clientAddressOf(
   const hops = trustProxy === true ? chain.length : Math.min(trustProxy, chain.length);
   return parseAddress(chain[chain.length - hops]) ?? socket;
 }
+
+/**
+ * Whether the trusted proxy received the request over HTTPS: the last `X-Forwarded-Proto`
+ * value (with `"x-forwarded-for"`) or the last `proto=` of `Forwarded` (with `"forwarded"`),
+ * the ones the nearest proxy set. Always `false` without `trustProxy`.
+ */
+export function forwardedHttps(
+  req: Request,
+  trustProxy: boolean | number,
+  header: ProxyHeader = "x-forwarded-for",
+): boolean {
+  if (trustProxy === false || trustProxy === 0) return false;
+  if (header === "x-forwarded-for") {
+    const proto = req.headers.get("x-forwarded-proto");
+    return proto !== null && proto.split(",").at(-1)!.trim().toLowerCase() === "https";
+  }
+  const last = req.headers.get("forwarded")?.split(",").at(-1);
+  const pair = last?.split(";").map((p) => p.trim()).find((p) => /^proto=/i.test(p));
+  return pair !== undefined && pair.slice(6).replace(/^"|"$/g, "").toLowerCase() === "https";
+}

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { clientAddressOf, forwardedHttps } from "./_client_address.ts";
 import { type AllowedHosts, hostAllowed } from "./_host_check.ts";
 import { textResponse } from "./_http.ts";
 import { type AdminAuthorizeResult, createAdminHandler } from "./admin/mod.ts";
@@ -99,7 +100,15 @@ export function createApp(options: AppOptions): AppHandler {
     allowedHosts = true,
     ...streamOptions
   } = options ?? {} as AppOptions;
-  const { root, basePath: streamPath = "/stream", param = "path", signingSecret, watchLog } = streamOptions;
+  const {
+    root,
+    basePath: streamPath = "/stream",
+    param = "path",
+    signingSecret,
+    watchLog,
+    trustProxy = false,
+    proxyHeader = "x-forwarded-for",
+  } = streamOptions;
   // a public page that signs every path would make the signatures protect nothing
   const { player = signingSecret === undefined } = options ?? {};
   const stream = createStreamHandler(streamOptions);
@@ -125,6 +134,8 @@ export function createApp(options: AppOptions): AppHandler {
       token: adminToken,
       authorize: adminAuthorize,
       basePath: ADMIN_PATH,
+      clientAddress: (req, info) => clientAddressOf(req, info, trustProxy, proxyHeader),
+      isHttps: (req) => forwardedHttps(req, trustProxy, proxyHeader),
     });
   }
 

@@ -475,3 +475,58 @@ test("CSV cells a spreadsheet could evaluate are neutralised in every locale's s
   for (const [value, cell] of cases) assert.equal(csvCell(value), cell, JSON.stringify(value));
   assert.equal(csvCell(-3), "-3");
 });
+
+test("wrong tokens are throttled per client with 429 and Retry-After; other clients and the right token are not locked out", async () => {
+  let address = "198.51.100.1";
+  const guarded = createAdminHandler({ queries: log, token: TOKEN, clientAddress: () => address });
+  const login = (token: string) =>
+    guarded(
+      new Request("http://admin.test/admin/login", { method: "POST", headers: FORM, body: `token=${token}` }),
+    );
+  const statuses: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const res = await login("wrong-token-0123456789");
+    statuses.push(res.status);
+    if (res.status === 429) assert.match(res.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+    await res.body?.cancel();
+  }
+  // five free failures, the sixth sets a wait, the seventh is refused without being checked
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);
+  // Bearer guesses from the throttled client are refused too
+  const api = await guarded(new Request("http://admin.test/admin/api/summary", { headers: BEARER }));
+  assert.equal(api.status, 429);
+  await api.body?.cancel();
+  // the owner elsewhere logs in at once
+  address = "203.0.113.7";
+  const owner = await login(encodeURIComponent(TOKEN));
+  assert.equal(owner.status, 303);
+  await owner.body?.cancel();
+  // and the throttled client gets in once its wait is over
+  address = "198.51.100.1";
+  await new Promise((r) => setTimeout(r, 1100));
+  const later = await login(encodeURIComponent(TOKEN));
+  assert.equal(later.status, 303);
+});
+
+test("the session cookie is Secure over HTTPS, also behind a trusted TLS-terminating proxy", async () => {
+  const form = { method: "POST", headers: FORM, body: `token=${encodeURIComponent(TOKEN)}` };
+  const secureOf = async (handler: typeof admin, url: string, headers: Record<string, string> = {}) => {
+    const res = await handler(new Request(url, { ...form, headers: { ...FORM, ...headers } }));
+    return /; Secure$/.test(res.headers.get("set-cookie") ?? "");
+  };
+  assert.equal(await secureOf(admin, "https://admin.test/admin/login"), true);
+  assert.equal(
+    await secureOf(admin, "http://admin.test/admin/login", { "x-forwarded-proto": "https" }),
+    false,
+  );
+  const proxied = createAdminHandler({
+    queries: log,
+    token: TOKEN,
+    isHttps: (req) => req.headers.get("x-forwarded-proto") === "https",
+  });
+  assert.equal(
+    await secureOf(proxied, "http://admin.test/admin/login", { "x-forwarded-proto": "https" }),
+    true,
+  );
+  assert.equal(await secureOf(proxied, "http://admin.test/admin/login"), false);
+});

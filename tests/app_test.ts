@@ -224,3 +224,34 @@ test("allowedHosts answers IP addresses, localhost and the listed names only (DN
   // the default answers every name, as a library embedded behind a proxy expects
   assert.equal(await status(createApp({ root: media.dir }), "/stream?path=clip.webm"), 200);
 });
+
+test("behind a trusted proxy the admin cookie is Secure when the proxy says https, and throttling counts the forwarded client", async () => {
+  const app = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN, trustProxy: 1 });
+  const post = (body: string, headers: Record<string, string>) =>
+    app(
+      new Request("http://app.test/admin/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body,
+      }),
+    );
+  const ok = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "https" });
+  assert.match(ok.headers.get("set-cookie")!, /; Secure$/);
+  const plain = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "http" });
+  assert.doesNotMatch(plain.headers.get("set-cookie")!, /Secure/);
+  for (let i = 0; i < 6; i++) {
+    await (await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).body?.cancel();
+  }
+  assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).status, 429);
+  assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.2" })).status, 401);
+  // without trustProxy the forwarded proto means nothing
+  const untrusting = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN });
+  const res = await untrusting(
+    new Request("http://app.test/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
+      body: `token=${encodeURIComponent(TOKEN)}`,
+    }),
+  );
+  assert.doesNotMatch(res.headers.get("set-cookie")!, /Secure/);
+});

@@ -188,7 +188,8 @@ test("Chromium gets capped pieces for its <video>, asks again, and plays past th
       served.map((e) => [e.request.headers.get("range"), e.status, e.bytesPlanned]),
     );
     assert.ok(served.every((e) => e.request.headers.get("sec-fetch-dest") === "video"), shown);
-    assert.ok(served.every((e) => e.status === 206), shown);
+    // ranges, or a 304 when it revalidates what its media cache holds (If-None-Match)
+    assert.ok(served.every((e) => e.status === 206 || e.status === 304), shown);
     // its open-ended ranges were capped (closed ones are honoured exactly, as for everyone) …
     const open = served.filter((e) => /^bytes=\d+-$/.test(e.request.headers.get("range") ?? ""));
     assert.ok(open.length > 0, shown);

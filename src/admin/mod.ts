@@ -10,6 +10,7 @@ import { readBoundedText } from "../_body.ts";
 import { textResponse } from "../_http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
+import { runtime } from "../runtime/mod.ts";
 import { csvLines } from "./csv.ts";
 import { htmlResponse, securityHeaders } from "./html.ts";
 import {
@@ -24,6 +25,7 @@ import {
 } from "./pages.ts";
 import { type AdminQuery, EVENT_SORTS, parseAdminQuery, VIEWING_SORTS } from "./query.ts";
 import { STYLESHEET } from "./style.ts";
+import { createLoginThrottle } from "./throttle.ts";
 
 export { escapeHtml, html, type HtmlValue, SafeHtml } from "./html.ts";
 export { csvCell } from "./csv.ts";
@@ -84,6 +86,18 @@ export interface AdminHandlerOptions {
    * @default {43200}
    */
   sessionMaxAge?: number;
+  /**
+   * The client's address, which login throttling counts wrong tokens by. `createApp` passes
+   * one that honours its `trustProxy`. Defaults to the socket's address.
+   */
+  clientAddress?: (req: Request, info: unknown) => string | null;
+  /**
+   * Whether the request reached the server over HTTPS, for the cookie's `Secure` attribute,
+   * when a TLS-terminating proxy forwards it as HTTP. `createApp` passes one that reads the
+   * trusted proxy's `X-Forwarded-Proto` or `Forwarded: proto=`. A request URL with `https:`
+   * always counts.
+   */
+  isHttps?: (req: Request) => boolean;
   /** The current time, for the period filters in tests. Defaults to the clock. */
   now?: () => Date;
 }
@@ -171,6 +185,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     maxExportRows = 100_000,
     title = "sage-stream admin",
     sessionMaxAge = 43_200,
+    clientAddress = (req: Request, info: unknown) => runtime.clientAddress(req, info),
+    isHttps,
     now = () => new Date(),
   } = options ?? {} as AdminHandlerOptions;
   if (!queries || typeof queries.listViewings !== "function" || typeof queries.summary !== "function") {
@@ -199,14 +215,30 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     }
   }
   const tokenAuth: TokenAuth | null = token === undefined ? null : createTokenAuth(token);
+  const throttle = createLoginThrottle();
   const base = basePath.replace(/\/+$/, "");
   const cookiePath = base || "/";
 
   const context = (session: boolean): PageContext => ({ base, title, session });
 
   /** `true` when let in, or the refusal to send. */
-  async function admit(req: Request, route: string): Promise<true | Response> {
+  /** A `429` telling the client how long to wait, or `null` when it may try now. */
+  function throttled(req: Request, client: string): Response | null {
+    const wait = throttle.retryAfter(client);
+    if (wait === 0) return null;
+    return text(req, 429, `Too Many Requests: too many wrong tokens, try again in ${wait} s`, {
+      "retry-after": String(wait),
+    });
+  }
+
+  async function admit(req: Request, route: string, client: string): Promise<true | Response> {
+    const bearer = req.headers.has("authorization");
+    if (tokenAuth && bearer) {
+      const refused = throttled(req, client);
+      if (refused) return refused;
+    }
     if (tokenAuth && await tokenAuth.check(req)) return true;
+    if (tokenAuth && bearer) throttle.failed(client);
     let verdict: AdminAuthorizeResult = false;
     if (authorize) verdict = await authorize(req);
     if (verdict === true) return true;
@@ -217,12 +249,12 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     return htmlResponse(req, loginPage(context(false), ""), 401, challenge);
   }
 
-  function sessionCookie(value: string, url: URL, maxAge: number): string {
-    const secure = url.protocol === "https:" ? "; Secure" : "";
+  function sessionCookie(value: string, req: Request, url: URL, maxAge: number): string {
+    const secure = url.protocol === "https:" || isHttps?.(req) === true ? "; Secure" : "";
     return `${SESSION_COOKIE}=${value}; Path=${cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
   }
 
-  async function login(req: Request, url: URL): Promise<Response> {
+  async function login(req: Request, url: URL, client: string): Promise<Response> {
     const ctx = context(false);
     if (req.method !== "POST") return htmlResponse(req, loginPage(ctx, ""));
     if (!tokenAuth) return text(req, 404, "Not Found");
@@ -232,17 +264,24 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       await req.body?.cancel().catch(() => {});
       return htmlResponse(req, loginPage(ctx, "The form could not be read."), 415);
     }
+    const refused = throttled(req, client);
+    if (refused) {
+      await req.body?.cancel().catch(() => {});
+      return refused;
+    }
     const body = await readBoundedText(req, LOGIN_BODY_LIMIT);
     if (!body.ok) return text(req, body.status, body.reason);
     const candidate = new URLSearchParams(body.text).get("token");
     if (typeof candidate !== "string" || !await tokenAuth.checkToken(candidate)) {
+      throttle.failed(client);
       return htmlResponse(req, loginPage(ctx, "Wrong token."), 401);
     }
+    throttle.succeeded(client);
     return new Response(null, {
       status: 303,
       headers: {
         location: `${base}/`,
-        "set-cookie": sessionCookie(await tokenAuth.startSession(sessionMaxAge), url, sessionMaxAge),
+        "set-cookie": sessionCookie(await tokenAuth.startSession(sessionMaxAge), req, url, sessionMaxAge),
         "cache-control": "no-store",
       },
     });
@@ -365,7 +404,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     return new Response(body, { headers: h });
   }
 
-  return async function adminHandler(req: Request): Promise<Response> {
+  return async function adminHandler(req: Request, info?: unknown): Promise<Response> {
+    const client = clientAddress(req, info) ?? "unknown";
     const url = new URL(req.url);
     if (url.pathname !== base && !url.pathname.startsWith(base + "/")) return text(req, 404, "Not Found");
     const route = url.pathname.slice(base.length) || "/";
@@ -383,7 +423,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       });
       return new Response(req.method === "HEAD" ? null : STYLESHEET, { headers: h });
     }
-    if (route === "/login") return login(req, url);
+    if (route === "/login") return login(req, url, client);
     if (route === "/logout") {
       if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
       await req.body?.cancel();
@@ -392,13 +432,13 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         status: 303,
         headers: {
           location: `${base}/login`,
-          "set-cookie": sessionCookie("", url, 0),
+          "set-cookie": sessionCookie("", req, url, 0),
           "cache-control": "no-store",
         },
       });
     }
 
-    const admitted = await admit(req, route);
+    const admitted = await admit(req, route, client);
     if (admitted !== true) return admitted;
 
     const parsed = parseAdminQuery(url.searchParams, now(), pageSize);
