@@ -7,7 +7,7 @@
  * @module
  */
 
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { sep } from "node:path";
 import { textResponse } from "./_http.ts";
 import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "./admin/html.ts";
@@ -95,13 +95,15 @@ export async function listMediaFiles(root: string, options: ListMediaOptions = {
   let truncated = false;
 
   async function walk(dir: string, rel: string[], depth: number): Promise<void> {
-    let names: string[];
+    let dirents;
     try {
-      names = (await readdir(dir)).sort();
+      dirents = (await readdir(dir, { withFileTypes: true }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return; // unreadable directories are skipped
     }
-    for (const name of names) {
+    for (const dirent of dirents) {
+      const name = dirent.name;
       if (files.length >= maxFiles || entries >= maxEntries) {
         truncated = true;
         return;
@@ -112,7 +114,7 @@ export async function listMediaFiles(root: string, options: ListMediaOptions = {
       let real = full;
       let info;
       try {
-        if ((await lstat(full)).isSymbolicLink()) {
+        if (dirent.isSymbolicLink()) {
           real = await realpath(full);
           if (!real.startsWith(prefix)) continue; // leads out of the root
           if (real.slice(prefix.length).split(sep).some((s) => s.startsWith("."))) continue;
@@ -179,6 +181,20 @@ export interface PlayerHandlerOptions extends ListMediaOptions {
    * @default {"sage-stream"}
    */
   title?: string;
+  /**
+   * Files listed per page (`?page=N` turns the pages).
+   *
+   * @default {100}
+   */
+  pageSize?: number;
+  /**
+   * How long a walk of the root is reused, in milliseconds: requests in that time share one
+   * listing, and a change of the root directory's modification time ends it sooner. `0` walks
+   * on every request.
+   *
+   * @default {5000}
+   */
+  listingTtlMs?: number;
 }
 
 /** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
@@ -226,6 +242,8 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
     signingSecret,
     signedUrlTtl = 21_600,
     title = "sage-stream",
+    pageSize = 100,
+    listingTtlMs = 5000,
     ...limits
   } = options ?? {} as PlayerHandlerOptions;
   if (typeof root !== "string" || root === "") {
@@ -238,6 +256,24 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
   }
   if (!(signedUrlTtl > 0)) {
     throw new RangeError('Cannot create player handler: "signedUrlTtl" must be a positive number of seconds');
+  }
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
+    throw new RangeError('Cannot create player handler: "pageSize" must be a whole number from 1 to 10000');
+  }
+  if (!(listingTtlMs >= 0)) {
+    throw new RangeError('Cannot create player handler: "listingTtlMs" must be a number >= 0');
+  }
+
+  // one walk shared by the requests of a short window: a big library takes seconds to walk
+  let cached: { at: number; rootMtime: number; listing: Promise<MediaListing> } | null = null;
+  async function listing(): Promise<MediaListing> {
+    const now = Date.now();
+    const rootMtime = await stat(root).then((info) => info.mtimeMs, () => NaN);
+    if (cached && now - cached.at < listingTtlMs && cached.rootMtime === rootMtime) return cached.listing;
+    const fresh = listMediaFiles(root, limits);
+    cached = { at: now, rootMtime, listing: fresh };
+    fresh.catch(() => cached = null); // a failed walk is not kept
+    return fresh;
   }
 
   async function sourceOf(path: string): Promise<string> {
@@ -290,9 +326,20 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
 
     const q = (url.searchParams.get("q") ?? "").trim().slice(0, 200);
     const play = url.searchParams.get("play");
-    const { files, truncated } = await listMediaFiles(root, limits);
+    const { files, truncated } = await listing();
     const needle = q.toLowerCase();
-    const shown = needle ? files.filter((f) => f.path.toLowerCase().includes(needle)) : files;
+    const matching = needle ? files.filter((f) => f.path.toLowerCase().includes(needle)) : files;
+    const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+    const pageParam = Number(url.searchParams.get("page") ?? "1");
+    const pageNumber = Number.isInteger(pageParam) ? Math.min(Math.max(pageParam, 1), pages) : 1;
+    const shown = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+    const pageHref = (n: number) => {
+      const params = new URLSearchParams();
+      if (q) params.set("q", q);
+      if (play !== null) params.set("play", play);
+      if (n > 1) params.set("page", String(n));
+      return `${basePath}?${params}`;
+    };
 
     let stage: SafeHtml;
     let status = 200;
@@ -349,9 +396,18 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
           <ul class="files" id="files">${items.length
             ? items
             : html`<li class="muted"><a>${q ? "No file matches." : "No files."}</a></li>`}</ul>
-          <p class="muted">${shown.length} of ${files.length} file${files.length === 1 ? "" : "s"}${truncated
-            ? " (list truncated)"
-            : ""}</p>
+          <p class="muted">${matching.length} of ${files.length} file${files.length === 1
+            ? ""
+            : "s"}${truncated ? " (list truncated)" : ""}</p>${pages > 1
+            ? html`
+              <nav class="pager"
+                aria-label="Pages">${pageNumber > 1
+                  ? html`<a rel="prev" href="${pageHref(pageNumber - 1)}">Previous</a>`
+                  : ""} <span>Page ${pageNumber} of ${pages}</span> ${pageNumber < pages
+                  ? html`<a rel="next" href="${pageHref(pageNumber + 1)}">Next</a>`
+                  : ""}</nav>
+            `
+            : ""}
         </aside>
       </div>
     `;

@@ -176,3 +176,75 @@ test("createPlayerHandler rejects a missing root and relative paths", () => {
   });
   assert.throws(() => createPlayerHandler({ root, streamPath: "stream" }), TypeError);
 });
+
+test("the listing is paged: ?page=N shows pageSize files with Previous/Next links, search first", async () => {
+  const lib = tempDir("sage-player-pages-");
+  try {
+    for (let i = 0; i < 25; i++) writeFileSync(join(lib.dir, `clip-${String(i).padStart(2, "0")}.mp4`), "x");
+    const paged = createPlayerHandler({ root: lib.dir, pageSize: 10 });
+    const text = async (query: string) => await (await paged(new Request(`http://p.test/${query}`))).text();
+    const names = (body: string) => [...body.matchAll(/<span>(clip-\d+\.mp4)<\/span>/g)].map((m) => m[1]);
+    const first = await text("");
+    assert.deepEqual(
+      names(first),
+      Array.from({ length: 10 }, (_, i) => `clip-${String(i).padStart(2, "0")}.mp4`),
+    );
+    assert.match(first, /Page 1 of 3/);
+    assert.match(first, /<a rel="next" href="\/\?page=2">Next<\/a>/);
+    assert.doesNotMatch(first, /rel="prev"/);
+    const last = await text("?page=3");
+    assert.deepEqual(names(last), [
+      "clip-20.mp4",
+      "clip-21.mp4",
+      "clip-22.mp4",
+      "clip-23.mp4",
+      "clip-24.mp4",
+    ]);
+    assert.match(last, /<a rel="prev" href="\/\?page=2">Previous<\/a>/);
+    // out-of-range and junk pages land on a real page, never an error
+    assert.deepEqual(names(await text("?page=99")), names(last));
+    assert.deepEqual(names(await text("?page=abc")), names(first));
+    // the search narrows before paging, and the pager keeps it
+    const found = await text("?q=clip-2&page=1");
+    assert.deepEqual(names(found), [
+      "clip-20.mp4",
+      "clip-21.mp4",
+      "clip-22.mp4",
+      "clip-23.mp4",
+      "clip-24.mp4",
+    ]);
+    assert.doesNotMatch(found, /Page 1 of/);
+    const pagedSearch = await text("?q=clip&page=2");
+    assert.match(pagedSearch, /<a rel="next" href="\/\?q=clip&amp;page=3">Next<\/a>/);
+    assert.throws(() => createPlayerHandler({ root: lib.dir, pageSize: 0 }), RangeError);
+  } finally {
+    lib.cleanup();
+  }
+});
+
+test("one walk of the root serves the requests of listingTtlMs; a change in the root shows at once", async () => {
+  const lib = tempDir("sage-player-cache-");
+  try {
+    mkdirSync(join(lib.dir, "deep"));
+    writeFileSync(join(lib.dir, "deep", "a.mp4"), "x");
+    const cachedPlayer = createPlayerHandler({ root: lib.dir, listingTtlMs: 300 });
+    const listed = async () =>
+      [...(await (await cachedPlayer(new Request("http://p.test/"))).text()).matchAll(
+        /<span>([^<]+)<\/span>/g,
+      )]
+        .map((m) => m[1]);
+    assert.deepEqual(await listed(), ["deep/a.mp4"]);
+    // a file in a subdirectory does not change the root's mtime: the cached walk is reused …
+    writeFileSync(join(lib.dir, "deep", "b.mp4"), "x");
+    assert.deepEqual(await listed(), ["deep/a.mp4"]);
+    // … until the TTL ends
+    await new Promise((r) => setTimeout(r, 350));
+    assert.deepEqual(await listed(), ["deep/a.mp4", "deep/b.mp4"]);
+    // a new entry in the root changes its mtime and ends the cached walk at once
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(lib.dir, "c.mp4"), "x");
+    assert.deepEqual(await listed(), ["c.mp4", "deep/a.mp4", "deep/b.mp4"]);
+  } finally {
+    lib.cleanup();
+  }
+});
