@@ -125,6 +125,16 @@ export interface ServeStreamOptions {
    * `404` (for example when it is not the file a path check saw).
    */
   accept?: (stat: FileStat) => boolean | Promise<boolean>;
+  /**
+   * Milliseconds a body may go unread before it is cut off and its connection closed, so a
+   * client that stops reading (or a player paused for long) does not hold the connection and
+   * the chunks already read forever. Applies where the body streams through JavaScript
+   * (Deno); Bun sends the file itself and closes idle connections after `Bun.serve`'s
+   * `idleTimeout`. `0` never cuts off. Players resume a cut stream with a new range request.
+   *
+   * @default {120000}
+   */
+  stallTimeoutMs?: number;
   /** Called once per response when its body has ended; errors it throws are ignored. */
   onServed?: (event: StreamEvent) => void;
   /** The client's address, passed through to `onServed`. */
@@ -217,6 +227,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     accept,
     onServed,
     clientAddress = null,
+    stallTimeoutMs = 120_000,
     source = runtime.files,
   } = options ?? {} as ServeStreamOptions;
   if (typeof path !== "string" || path === "") {
@@ -371,7 +382,10 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
       ? null
       : ignoredRange
       ? () => readThrough(sent, length, file.read(sent, READ_CHUNK_SIZE))
-      : () => file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted));
+      : () =>
+        file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted), {
+          stallTimeoutMs,
+        });
   } else {
     const layout = layoutMultipart(ranges, size, type);
     status = 206;

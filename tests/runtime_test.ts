@@ -1,6 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { realpathSync } from "node:fs";
+import { connect } from "node:net";
 import { serveStream } from "../src/serve_stream.ts";
 import { runtime } from "../src/runtime/mod.ts";
 import {
@@ -188,5 +189,42 @@ test("a real server sends HEAD the same headers as GET, on every status", async 
     }
   } finally {
     await server.close();
+  }
+});
+
+test("a client that stops reading is cut off after stallTimeoutMs where the body streams through JavaScript", async () => {
+  const big = writeFixture(dir, "stall.mp4", patternBytes(32 * 1024 * 1024));
+  const opened = await runtime.files.open(big);
+  assert.ok(typeof opened === "object");
+  const body = opened.body({ start: 0, end: 1024 * 1024 });
+  const streamsThroughJs = body instanceof ReadableStream;
+  if (streamsThroughJs) await body.cancel();
+  opened.close();
+  if (!streamsThroughJs) return; // the runtime's server sends the file: its idle timeout applies
+  const server = await runtime.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: (req) => serveStream(req, { path: big, stallTimeoutMs: 500 }),
+  });
+  try {
+    // Deno.serve closes the connection only once it has flushed what it already pulled, so the
+    // client stalls, the body is cut and the file released; then the client drains the rest
+    let received = 0;
+    const socket = connect(server.port, "127.0.0.1");
+    const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received === chunk.length) socket.pause();
+    });
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert.ok(await eventually(() => received > 0, 3000), "the response started");
+    const stalledAt = Date.now();
+    assert.ok(await eventually(() => openHandlesTo(big) === 0, 3000), "the file is released while stalled");
+    assert.ok(Date.now() - stalledAt < 2500, `released after ${Date.now() - stalledAt} ms`);
+    socket.resume();
+    await ended;
+    assert.ok(received < 32 * 1024 * 1024, `the cut body is short: ${received} bytes`);
+  } finally {
+    await server.close({ force: true });
   }
 });

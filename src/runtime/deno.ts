@@ -18,6 +18,7 @@
 import type { ByteRange } from "../range.ts";
 import type {
   BodyDoneCallback,
+  BodyOptions,
   CloseOptions,
   FileStat,
   Listener,
@@ -142,8 +143,9 @@ class DenoFile implements OpenFile {
     else closeQuietly(this.#file);
   }
 
-  body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit {
+  body(range: ByteRange, onDone?: BodyDoneCallback, options?: BodyOptions): BodyInit {
     const file = this.#file;
+    const stallTimeoutMs = options?.stallTimeoutMs ?? 0;
     const { start, end } = range;
     const length = end - start + 1;
     if (length <= CHUNK_SIZE) {
@@ -159,14 +161,31 @@ class DenoFile implements OpenFile {
     let remaining = length;
     let sent = 0;
     let finished = false;
+    let lastPull = Date.now();
+    let stallTimer: ReturnType<typeof setTimeout> | undefined;
     const finish = (aborted: boolean) => {
       if (finished) return;
       finished = true;
+      clearTimeout(stallTimer);
       this.close();
       onDone?.(sent, aborted);
     };
+    // Deno.serve keeps a connection whose client stopped reading, with the chunks it pulled,
+    // for as long as the client likes: a body that is not pulled for stallTimeoutMs errors,
+    // which closes the connection. One timer per body, re-armed only when it fires.
+    const watchStall = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      const idle = Date.now() - lastPull;
+      if (idle < stallTimeoutMs) {
+        stallTimer = setTimeout(() => watchStall(controller), stallTimeoutMs - idle);
+        Deno.unrefTimer(stallTimer!);
+        return;
+      }
+      finish(true);
+      controller.error(new Error(`The client read nothing for ${stallTimeoutMs} ms`));
+    };
     return new ReadableStream<Uint8Array>({
-      start: () => {
+      start: (controller) => {
+        if (stallTimeoutMs > 0) watchStall(controller);
         try {
           file.seekSync(start, Deno.SeekMode.Start);
         } catch (error) {
@@ -176,6 +195,7 @@ class DenoFile implements OpenFile {
         }
       },
       pull: (controller) => {
+        lastPull = Date.now();
         try {
           const buffer = new Uint8Array(Math.min(remaining, CHUNK_SIZE));
           const n = file.readSync(buffer);

@@ -28,6 +28,18 @@ export interface FileStat {
  */
 export type BodyDoneCallback = (bytes: number | null, aborted: boolean) => void;
 
+/** How a body produced by {@linkcode OpenFile.body} behaves. */
+export interface BodyOptions {
+  /**
+   * Milliseconds a body may go without being read before it errors and its connection is
+   * closed, where the adapter streams the body itself (Deno); `0` never. Where the runtime's
+   * server sends the file (Bun), its own idle timeout applies instead.
+   *
+   * @default {0}
+   */
+  stallTimeoutMs?: number;
+}
+
 /** A file that was opened (or, on Bun, checked) and can produce bodies. */
 export interface OpenFile {
   /** The metadata of the file that was opened. */
@@ -36,7 +48,7 @@ export interface OpenFile {
    * A response body for one range. The body owns the file from then on: it is released when
    * the body ends, errors or is cancelled. Call at most once, and not after `close()`.
    */
-  body(range: ByteRange, onDone?: BodyDoneCallback): BodyInit;
+  body(range: ByteRange, onDone?: BodyDoneCallback, options?: BodyOptions): BodyInit;
   /**
    * Reads the bytes of `ranges` in order, in chunks of at most `chunkSize` bytes, without
    * buffering a range whole. Does not release the file: the caller calls `close()`.
