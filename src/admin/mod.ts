@@ -11,7 +11,7 @@ import { textResponse } from "../_http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
 import { runtime } from "../runtime/mod.ts";
-import { csvLines } from "./csv.ts";
+import { csvExportBody, EVENT_CSV_COLUMNS, VIEWING_CSV_COLUMNS } from "./csv_export.ts";
 import { htmlResponse, securityHeaders } from "./html.ts";
 import {
   type AdminPage,
@@ -294,104 +294,19 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
 
   function csv(req: Request, route: string, q: AdminQuery): Response {
     const viewings = route === "/viewings.csv";
-    const sorts = viewings ? VIEWING_SORTS : EVENT_SORTS;
-    const chunk = 1000;
-    let offset = 0;
-    let header = true;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const encoder = new TextEncoder();
-        const limit = Math.min(chunk, maxExportRows - offset);
-        const page = { ...listOptions(q, sorts), limit: Math.max(1, limit), offset };
-        let lines: string;
-        let count: number;
-        if (viewings) {
-          const list = await queries.listViewings(page as Parameters<WatchLogQueries["listViewings"]>[0]);
-          count = list.items.length;
-          lines = csvLines([
-            ...(header
-              ? [[
-                "id",
-                "first_seen",
-                "last_seen",
-                "video",
-                "user",
-                "authenticated",
-                "ip",
-                "requests",
-                "bytes",
-                "file_size",
-                "watched_share",
-                "user_agent",
-              ]]
-              : []),
-            ...list.items.map((v) => [
-              v.id,
-              v.firstSeen,
-              v.lastSeen,
-              v.path,
-              v.userId,
-              v.authenticated,
-              v.clientIp,
-              v.requestCount,
-              v.bytes,
-              v.fileSize,
-              v.watchedShare === null ? null : Math.round(v.watchedShare * 10000) / 10000,
-              v.userAgent,
-            ]),
-          ]);
-        } else {
-          const list = await queries.listEvents(page as Parameters<WatchLogQueries["listEvents"]>[0]);
-          count = list.items.length;
-          lines = csvLines([
-            ...(header
-              ? [[
-                "id",
-                "time",
-                "video",
-                "user",
-                "authenticated",
-                "ip",
-                "status",
-                "range_start",
-                "range_end",
-                "range_count",
-                "file_size",
-                "bytes_planned",
-                "bytes_delivered",
-                "duration_ms",
-                "aborted",
-                "viewing_id",
-                "user_agent",
-              ]]
-              : []),
-            ...list.items.map((e) => [
-              e.id,
-              e.startedAt,
-              e.path,
-              e.userId,
-              e.authenticated,
-              e.clientIp,
-              e.status,
-              e.rangeStart,
-              e.rangeEnd,
-              e.rangeCount,
-              e.fileSize,
-              e.bytesPlanned,
-              e.bytesDelivered,
-              Math.round(e.durationMs),
-              e.aborted,
-              e.viewingId,
-              e.userAgent,
-            ]),
-          ]);
-        }
-        header = false;
-        offset += count;
-        if (lines) controller.enqueue(encoder.encode(lines));
-        if (count < limit || offset >= maxExportRows || limit <= 0) controller.close();
-      },
-    });
+    const body = viewings
+      ? csvExportBody(
+        VIEWING_CSV_COLUMNS,
+        async (offset, limit) =>
+          (await queries.listViewings({ ...listOptions(q, VIEWING_SORTS), limit, offset })).items,
+        maxExportRows,
+      )
+      : csvExportBody(
+        EVENT_CSV_COLUMNS,
+        async (offset, limit) =>
+          (await queries.listEvents({ ...listOptions(q, EVENT_SORTS), limit, offset })).items,
+        maxExportRows,
+      );
     const name = `${viewings ? "viewings" : "requests"}-${formatTime(now()).slice(0, 10)}.csv`;
     const h = securityHeaders();
     h.set("content-type", "text/csv; charset=utf-8");

@@ -1,0 +1,84 @@
+/**
+ * The admin's CSV exports: the columns of each listing, and a body that pages through every
+ * row matching the filter without holding them all.
+ *
+ * @module
+ */
+
+import type { ViewingRecord, WatchEventRecord } from "../watch_log/types.ts";
+import { csvLines } from "./csv.ts";
+
+/** One CSV column: its header and how a row gives its cell. */
+export type CsvColumn<T> = readonly [header: string, cell: (row: T) => unknown];
+
+/** The columns of `viewings.csv`. */
+export const VIEWING_CSV_COLUMNS: readonly CsvColumn<ViewingRecord>[] = [
+  ["id", (v) => v.id],
+  ["first_seen", (v) => v.firstSeen],
+  ["last_seen", (v) => v.lastSeen],
+  ["video", (v) => v.path],
+  ["user", (v) => v.userId],
+  ["authenticated", (v) => v.authenticated],
+  ["ip", (v) => v.clientIp],
+  ["requests", (v) => v.requestCount],
+  ["bytes", (v) => v.bytes],
+  ["file_size", (v) => v.fileSize],
+  ["watched_share", (v) => v.watchedShare === null ? null : Math.round(v.watchedShare * 10000) / 10000],
+  ["user_agent", (v) => v.userAgent],
+];
+
+/** The columns of `requests.csv`. */
+export const EVENT_CSV_COLUMNS: readonly CsvColumn<WatchEventRecord>[] = [
+  ["id", (e) => e.id],
+  ["time", (e) => e.startedAt],
+  ["video", (e) => e.path],
+  ["user", (e) => e.userId],
+  ["authenticated", (e) => e.authenticated],
+  ["ip", (e) => e.clientIp],
+  ["status", (e) => e.status],
+  ["range_start", (e) => e.rangeStart],
+  ["range_end", (e) => e.rangeEnd],
+  ["range_count", (e) => e.rangeCount],
+  ["file_size", (e) => e.fileSize],
+  ["bytes_planned", (e) => e.bytesPlanned],
+  ["bytes_delivered", (e) => e.bytesDelivered],
+  ["duration_ms", (e) => Math.round(e.durationMs)],
+  ["aborted", (e) => e.aborted],
+  ["viewing_id", (e) => e.viewingId],
+  ["user_agent", (e) => e.userAgent],
+];
+
+/** Rows fetched per query while exporting. */
+const EXPORT_CHUNK = 1000;
+
+/**
+ * A CSV body: the header line, then the rows `fetchRows(offset, limit)` returns, a chunk of
+ * queries at a time as the client reads, up to `maxRows` rows.
+ *
+ * @param columns The columns.
+ * @param fetchRows Reads one page of rows.
+ * @param maxRows The most rows exported.
+ * @returns The body.
+ */
+export function csvExportBody<T>(
+  columns: readonly CsvColumn<T>[],
+  fetchRows: (offset: number, limit: number) => Promise<readonly T[]>,
+  maxRows: number,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(csvLines([columns.map(([header]) => header)])));
+    },
+    async pull(controller) {
+      const limit = Math.min(EXPORT_CHUNK, maxRows - offset);
+      const rows = limit > 0 ? await fetchRows(offset, limit) : [];
+      offset += rows.length;
+      if (rows.length > 0) {
+        controller.enqueue(encoder.encode(csvLines(rows.map((row) => columns.map(([, cell]) => cell(row))))));
+      }
+      if (rows.length < limit || offset >= maxRows || limit <= 0) controller.close();
+    },
+  });
+}
