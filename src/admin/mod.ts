@@ -119,22 +119,32 @@ function json(req: Request, status: number, value: unknown): Response {
   return new Response(req.method === "HEAD" ? null : JSON.stringify(value), { status, headers: h });
 }
 
+/** What a route's answer is made from. */
+interface RouteContext {
+  req: Request;
+  url: URL;
+  /** The client's address, for login throttling. */
+  client: string;
+  /** The parsed query (routes behind credentials). */
+  q?: AdminQuery;
+  /** Whether the request came with the session cookie rather than a Bearer token. */
+  session?: boolean;
+}
+
+/** One path of the admin. */
+interface AdminRoute {
+  methods: readonly string[];
+  /** `"public"`: no credentials; `"page"`: HTML, refused with pages; `"data"`: CSV or JSON. */
+  kind: "public" | "page" | "data";
+  /** The page highlighted in the navigation of an error page. */
+  page?: AdminPage;
+  /** The sort keys the route takes; others are `400`. */
+  sorts?: readonly string[];
+  handle(context: RouteContext): Response | Promise<Response>;
+}
+
 /** The login form's body holds one token field: a few hundred bytes; anything larger is refused. */
 const LOGIN_BODY_LIMIT = 4096;
-
-const ROUTES: Record<string, readonly string[]> = {
-  "/": ["GET", "HEAD"],
-  "/viewings": ["GET", "HEAD"],
-  "/requests": ["GET", "HEAD"],
-  "/viewings.csv": ["GET", "HEAD"],
-  "/requests.csv": ["GET", "HEAD"],
-  "/api/summary": ["GET", "HEAD"],
-  "/api/viewings": ["GET", "HEAD"],
-  "/api/requests": ["GET", "HEAD"],
-  "/style.css": ["GET", "HEAD"],
-  "/login": ["GET", "HEAD", "POST"],
-  "/logout": ["POST"],
-};
 
 /**
  * Creates the read-only watch-log admin, mounted at `basePath`:
@@ -231,7 +241,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     });
   }
 
-  async function admit(req: Request, route: string, client: string): Promise<true | Response> {
+  async function admit(req: Request, kind: AdminRoute["kind"], client: string): Promise<true | Response> {
     const bearer = req.headers.has("authorization");
     if (tokenAuth && bearer) {
       const refused = throttled(req, client);
@@ -245,7 +255,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     if (verdict instanceof Response) return verdict;
     const challenge = { "www-authenticate": `Bearer realm="${title.replace(/["\\]/g, "")}"` };
     if (!tokenAuth) return text(req, 403, "Forbidden");
-    if (route.startsWith("/api/") || route.endsWith(".csv")) return text(req, 401, "Unauthorized", challenge);
+    if (kind === "data") return text(req, 401, "Unauthorized", challenge);
     return htmlResponse(req, loginPage(context(false), ""), 401, challenge);
   }
 
@@ -319,28 +329,9 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     return new Response(body, { headers: h });
   }
 
-  return async function adminHandler(req: Request, info?: unknown): Promise<Response> {
-    const client = clientAddress(req, info) ?? "unknown";
-    const url = new URL(req.url);
-    if (url.pathname !== base && !url.pathname.startsWith(base + "/")) return text(req, 404, "Not Found");
-    const route = url.pathname.slice(base.length) || "/";
-    const methods = ROUTES[route];
-    if (methods === undefined) return text(req, 404, "Not Found");
-    if (!methods.includes(req.method)) {
-      await req.body?.cancel();
-      return text(req, 405, "Method Not Allowed", { allow: methods.join(", ") });
-    }
-    if (route === "/style.css") {
-      const h = new Headers({
-        "content-type": "text/css; charset=utf-8",
-        "cache-control": "public, max-age=3600",
-        "x-content-type-options": "nosniff",
-      });
-      return new Response(req.method === "HEAD" ? null : STYLESHEET, { headers: h });
-    }
-    if (route === "/login") return login(req, url, client);
-    if (route === "/logout") {
-      if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
+  function logout(req: Request, url: URL): Promise<Response> | Response {
+    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
+    return (async () => {
       await req.body?.cancel();
       await tokenAuth?.endSession(req);
       return new Response(null, {
@@ -351,46 +342,112 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
           "cache-control": "no-store",
         },
       });
-    }
+    })();
+  }
 
-    const admitted = await admit(req, route, client);
+  function stylesheet(req: Request): Response {
+    const h = new Headers({
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=3600",
+      "x-content-type-options": "nosniff",
+    });
+    return new Response(req.method === "HEAD" ? null : STYLESHEET, { headers: h });
+  }
+
+  const viewings = (q: AdminQuery) =>
+    queries.listViewings(listOptions(q, VIEWING_SORTS as readonly ViewingSort[]));
+  const events = (q: AdminQuery) =>
+    queries.listEvents(listOptions(q, EVENT_SORTS as readonly WatchEventSort[]));
+  const READ = ["GET", "HEAD"] as const;
+  // Every path of the admin, once: its methods, whether it needs credentials and what a
+  // refusal looks like ("page": HTML; "data": JSON), the sort keys it takes, and its answer.
+  const routes: Record<string, AdminRoute> = {
+    "/": {
+      methods: READ,
+      kind: "page",
+      page: "dashboard",
+      handle: async ({ req, q, session }) =>
+        htmlResponse(req, dashboardPage(context(session!), q!, await queries.summary(q!.filter))),
+    },
+    "/viewings": {
+      methods: READ,
+      kind: "page",
+      page: "viewings",
+      sorts: VIEWING_SORTS,
+      handle: async ({ req, q, session }) =>
+        htmlResponse(req, viewingsPage(context(session!), q!, await viewings(q!))),
+    },
+    "/requests": {
+      methods: READ,
+      kind: "page",
+      page: "requests",
+      sorts: EVENT_SORTS,
+      handle: async ({ req, q, session }) =>
+        htmlResponse(req, requestsPage(context(session!), q!, await events(q!))),
+    },
+    "/viewings.csv": {
+      methods: READ,
+      kind: "data",
+      sorts: VIEWING_SORTS,
+      handle: ({ req, q }) => csv(req, "/viewings.csv", q!),
+    },
+    "/requests.csv": {
+      methods: READ,
+      kind: "data",
+      sorts: EVENT_SORTS,
+      handle: ({ req, q }) => csv(req, "/requests.csv", q!),
+    },
+    "/api/summary": {
+      methods: READ,
+      kind: "data",
+      handle: async ({ req, q }) => json(req, 200, await queries.summary(q!.filter)),
+    },
+    "/api/viewings": {
+      methods: READ,
+      kind: "data",
+      sorts: VIEWING_SORTS,
+      handle: async ({ req, q }) => json(req, 200, await viewings(q!)),
+    },
+    "/api/requests": {
+      methods: READ,
+      kind: "data",
+      sorts: EVENT_SORTS,
+      handle: async ({ req, q }) => json(req, 200, await events(q!)),
+    },
+    "/style.css": { methods: READ, kind: "public", handle: ({ req }) => stylesheet(req) },
+    "/login": {
+      methods: ["GET", "HEAD", "POST"],
+      kind: "public",
+      handle: ({ req, url, client }) => login(req, url, client),
+    },
+    "/logout": { methods: ["POST"], kind: "public", handle: ({ req, url }) => logout(req, url) },
+  };
+
+  return async function adminHandler(req: Request, info?: unknown): Promise<Response> {
+    const client = clientAddress(req, info) ?? "unknown";
+    const url = new URL(req.url);
+    if (url.pathname !== base && !url.pathname.startsWith(base + "/")) return text(req, 404, "Not Found");
+    const route = routes[url.pathname.slice(base.length) || "/"];
+    if (route === undefined) return text(req, 404, "Not Found");
+    if (!route.methods.includes(req.method)) {
+      await req.body?.cancel();
+      return text(req, 405, "Method Not Allowed", { allow: route.methods.join(", ") });
+    }
+    if (route.kind === "public") return route.handle({ req, url, client });
+    const admitted = await admit(req, route.kind, client);
     if (admitted !== true) return admitted;
 
-    const parsed = parseAdminQuery(url.searchParams, now(), pageSize);
-    const page: AdminPage = route === "/viewings"
-      ? "viewings"
-      : route === "/requests"
-      ? "requests"
-      : "dashboard";
     const session = !req.headers.has("authorization");
-    if (!parsed.ok) {
-      if (route.startsWith("/api/") || route.endsWith(".csv")) return json(req, 400, { error: parsed.error });
-      return htmlResponse(req, errorPage(context(session), page, parsed.error), 400);
-    }
+    const refuse = (error: string) =>
+      route.kind === "data"
+        ? json(req, 400, { error })
+        : htmlResponse(req, errorPage(context(session), route.page ?? "dashboard", error), 400);
+    const parsed = parseAdminQuery(url.searchParams, now(), pageSize);
+    if (!parsed.ok) return refuse(parsed.error);
     const q = parsed.query;
-    const sorts: readonly string[] = route.includes("viewings") ? VIEWING_SORTS : EVENT_SORTS;
-    if (q.sort !== "" && route !== "/" && route !== "/api/summary" && !sorts.includes(q.sort)) {
-      const error = `"sort" must be one of ${sorts.join(", ")}, got "${q.sort}"`;
-      if (route.startsWith("/api/") || route.endsWith(".csv")) return json(req, 400, { error });
-      return htmlResponse(req, errorPage(context(session), page, error), 400);
+    if (q.sort !== "" && route.sorts !== undefined && !route.sorts.includes(q.sort)) {
+      return refuse(`"sort" must be one of ${route.sorts.join(", ")}, got "${q.sort}"`);
     }
-    const viewingSort = listOptions(q, VIEWING_SORTS as readonly ViewingSort[]);
-    const eventSort = listOptions(q, EVENT_SORTS as readonly WatchEventSort[]);
-    switch (route) {
-      case "/":
-        return htmlResponse(req, dashboardPage(context(session), q, await queries.summary(q.filter)));
-      case "/viewings":
-        return htmlResponse(req, viewingsPage(context(session), q, await queries.listViewings(viewingSort)));
-      case "/requests":
-        return htmlResponse(req, requestsPage(context(session), q, await queries.listEvents(eventSort)));
-      case "/api/summary":
-        return json(req, 200, await queries.summary(q.filter));
-      case "/api/viewings":
-        return json(req, 200, await queries.listViewings(viewingSort));
-      case "/api/requests":
-        return json(req, 200, await queries.listEvents(eventSort));
-      default:
-        return csv(req, route, q);
-    }
+    return route.handle({ req, url, client, q, session });
   };
 }
