@@ -31,4 +31,11 @@ export * from "./src/multipart.ts";
 export * from "./src/handler.ts";
 export * from "./src/safe_path.ts";
 export * from "./src/signed_url.ts";
-export type { BodyDoneCallback, FileSource, FileStat, OpenFailure, OpenFile } from "./src/runtime/types.ts";
+export type {
+  BodyDoneCallback,
+  BodyOptions,
+  FileSource,
+  FileStat,
+  OpenFailure,
+  OpenFile,
+} from "./src/runtime/types.ts";
