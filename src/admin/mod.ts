@@ -6,10 +6,8 @@
  * @module
  */
 
-import { readBoundedText } from "../_body.ts";
-import { textResponse } from "../_http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
-import { createTokenAuth, isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
+import { createTokenAuth, type TokenAuth } from "./auth.ts";
 import { runtime } from "../runtime/mod.ts";
 import { csvExportBody, EVENT_CSV_COLUMNS, VIEWING_CSV_COLUMNS } from "./csv_export.ts";
 import { htmlResponse, securityHeaders } from "./html.ts";
@@ -25,7 +23,8 @@ import {
 } from "./pages.ts";
 import { type AdminQuery, EVENT_SORTS, parseAdminQuery, VIEWING_SORTS } from "./query.ts";
 import { STYLESHEET } from "./style.ts";
-import { createLoginThrottle } from "./throttle.ts";
+import { createAdminAccess } from "./access.ts";
+import { json, text } from "./responses.ts";
 
 export { escapeHtml, html, type HtmlValue, SafeHtml } from "./html.ts";
 export { csvCell } from "./csv.ts";
@@ -105,20 +104,6 @@ export interface AdminHandlerOptions {
 /** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
 export type AdminHandler = (req: Request, info?: unknown) => Promise<Response>;
 
-function text(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
-  const h = securityHeaders();
-  h.set("cache-control", "no-store");
-  for (const [k, v] of new Headers(headers)) h.set(k, v);
-  return textResponse(req, status, body, h);
-}
-
-function json(req: Request, status: number, value: unknown): Response {
-  const h = securityHeaders();
-  h.set("content-type", "application/json; charset=utf-8");
-  h.set("cache-control", "no-store");
-  return new Response(req.method === "HEAD" ? null : JSON.stringify(value), { status, headers: h });
-}
-
 /** What a route's answer is made from. */
 interface RouteContext {
   req: Request;
@@ -142,9 +127,6 @@ interface AdminRoute {
   sorts?: readonly string[];
   handle(context: RouteContext): Response | Promise<Response>;
 }
-
-/** The login form's body holds one token field: a few hundred bytes; anything larger is refused. */
-const LOGIN_BODY_LIMIT = 4096;
 
 /**
  * Creates the read-only watch-log admin, mounted at `basePath`:
@@ -225,77 +207,20 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     }
   }
   const tokenAuth: TokenAuth | null = token === undefined ? null : createTokenAuth(token);
-  const throttle = createLoginThrottle();
   const base = basePath.replace(/\/+$/, "");
-  const cookiePath = base || "/";
 
   const context = (session: boolean): PageContext => ({ base, title, session });
 
-  /** `true` when let in, or the refusal to send. */
-  /** A `429` telling the client how long to wait, or `null` when it may try now. */
-  function throttled(req: Request, client: string): Response | null {
-    const wait = throttle.retryAfter(client);
-    if (wait === 0) return null;
-    return text(req, 429, `Too Many Requests: too many wrong tokens, try again in ${wait} s`, {
-      "retry-after": String(wait),
-    });
-  }
-
-  async function admit(req: Request, kind: AdminRoute["kind"], client: string): Promise<true | Response> {
-    const bearer = req.headers.has("authorization");
-    if (tokenAuth && bearer) {
-      const refused = throttled(req, client);
-      if (refused) return refused;
-    }
-    if (tokenAuth && await tokenAuth.check(req)) return true;
-    if (tokenAuth && bearer) throttle.failed(client);
-    let verdict: AdminAuthorizeResult = false;
-    if (authorize) verdict = await authorize(req);
-    if (verdict === true) return true;
-    if (verdict instanceof Response) return verdict;
-    const challenge = { "www-authenticate": `Bearer realm="${title.replace(/["\\]/g, "")}"` };
-    if (!tokenAuth) return text(req, 403, "Forbidden");
-    if (kind === "data") return text(req, 401, "Unauthorized", challenge);
-    return htmlResponse(req, loginPage(context(false), ""), 401, challenge);
-  }
-
-  function sessionCookie(value: string, req: Request, url: URL, maxAge: number): string {
-    const secure = url.protocol === "https:" || isHttps?.(req) === true ? "; Secure" : "";
-    return `${SESSION_COOKIE}=${value}; Path=${cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
-  }
-
-  async function login(req: Request, url: URL, client: string): Promise<Response> {
-    const ctx = context(false);
-    if (req.method !== "POST") return htmlResponse(req, loginPage(ctx, ""));
-    if (!tokenAuth) return text(req, 404, "Not Found");
-    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site login form");
-    const type = req.headers.get("content-type") ?? "";
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
-      await req.body?.cancel().catch(() => {});
-      return htmlResponse(req, loginPage(ctx, "The form could not be read."), 415);
-    }
-    const refused = throttled(req, client);
-    if (refused) {
-      await req.body?.cancel().catch(() => {});
-      return refused;
-    }
-    const body = await readBoundedText(req, LOGIN_BODY_LIMIT);
-    if (!body.ok) return text(req, body.status, body.reason);
-    const candidate = new URLSearchParams(body.text).get("token");
-    if (typeof candidate !== "string" || !await tokenAuth.checkToken(candidate)) {
-      throttle.failed(client);
-      return htmlResponse(req, loginPage(ctx, "Wrong token."), 401);
-    }
-    throttle.succeeded(client);
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: `${base}/`,
-        "set-cookie": sessionCookie(await tokenAuth.startSession(sessionMaxAge), req, url, sessionMaxAge),
-        "cache-control": "no-store",
-      },
-    });
-  }
+  const access = createAdminAccess({
+    tokenAuth,
+    authorize,
+    base,
+    title,
+    sessionMaxAge,
+    isHttps,
+    loginPage: (message: string) => loginPage(context(false), message),
+  });
+  const { admit, login, logout } = access;
 
   function listOptions<S extends string>(q: AdminQuery, sorts: readonly S[]) {
     const sort = sorts.includes(q.sort as S) ? q.sort as S : undefined;
@@ -327,22 +252,6 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       return new Response(null, { headers: h });
     }
     return new Response(body, { headers: h });
-  }
-
-  function logout(req: Request, url: URL): Promise<Response> | Response {
-    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
-    return (async () => {
-      await req.body?.cancel();
-      await tokenAuth?.endSession(req);
-      return new Response(null, {
-        status: 303,
-        headers: {
-          location: `${base}/login`,
-          "set-cookie": sessionCookie("", req, url, 0),
-          "cache-control": "no-store",
-        },
-      });
-    })();
   }
 
   function stylesheet(req: Request): Response {
