@@ -10,8 +10,8 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import { sep } from "node:path";
 import { textResponse } from "./_http.ts";
-import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "./admin/html.ts";
-import { STYLESHEET } from "./admin/style.ts";
+import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "./html/html.ts";
+import { STYLESHEET } from "./html/style.ts";
 import { contentTypeOf } from "./content_type.ts";
 import { checkRequestPath, resolveUnderRoot } from "./safe_path.ts";
 import { type SigningSecret, signStreamUrl } from "./signed_url.ts";

@@ -7,7 +7,7 @@
 
 import { readBoundedText } from "../_body.ts";
 import { isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
-import { htmlResponse, type SafeHtml } from "./html.ts";
+import { htmlResponse, type SafeHtml } from "../html/html.ts";
 import { text } from "./responses.ts";
 import { createLoginThrottle } from "./throttle.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import type { DailyViews } from "../watch_log/types.ts";
-import { html, type SafeHtml } from "./html.ts";
+import { html, type SafeHtml } from "../html/html.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -10,7 +10,7 @@ import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/
 import { createTokenAuth, type TokenAuth } from "./auth.ts";
 import { runtime } from "../runtime/mod.ts";
 import { csvExportBody, EVENT_CSV_COLUMNS, VIEWING_CSV_COLUMNS } from "./csv_export.ts";
-import { htmlResponse, securityHeaders } from "./html.ts";
+import { htmlResponse, securityHeaders } from "../html/html.ts";
 import {
   type AdminPage,
   dashboardPage,
@@ -22,11 +22,11 @@ import {
   viewingsPage,
 } from "./pages.ts";
 import { type AdminQuery, EVENT_SORTS, parseAdminQuery, VIEWING_SORTS } from "./query.ts";
-import { STYLESHEET } from "./style.ts";
+import { STYLESHEET } from "../html/style.ts";
 import { createAdminAccess } from "./access.ts";
 import { json, text } from "./responses.ts";
 
-export { escapeHtml, html, type HtmlValue, SafeHtml } from "./html.ts";
+export { escapeHtml, html, type HtmlValue, SafeHtml } from "../html/html.ts";
 export { csvCell } from "./csv.ts";
 
 /**

@@ -13,7 +13,7 @@ import type {
   WatchLogSummary,
 } from "../watch_log/types.ts";
 import { fillDays, viewsChart } from "./chart.ts";
-import { formatBytes, html, type HtmlValue, type SafeHtml } from "./html.ts";
+import { formatBytes, html, type HtmlValue, type SafeHtml } from "../html/html.ts";
 import { type AdminQuery, queryString } from "./query.ts";
 
 /** Which page of the admin is shown. */

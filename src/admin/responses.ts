@@ -5,7 +5,7 @@
  */
 
 import { textResponse } from "../_http.ts";
-import { securityHeaders } from "./html.ts";
+import { securityHeaders } from "../html/html.ts";
 
 /** A short plain-text answer (a reason for a 4xx) with the admin's headers. */
 export function text(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
