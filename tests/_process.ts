@@ -1,6 +1,6 @@
 // Starts a script of this project in a child process of the runtime running the tests, and
 // waits for its "Listening on http://HOST:PORT/" line.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import process from "node:process";
 
 /** A child server process and where it listens. */
@@ -60,6 +60,22 @@ export function startScript(
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${script} exited with ${code} before listening:\n${text}`));
+    });
+  });
+}
+
+/** What a finished command printed, and its exit code (1 when it was killed or timed out). */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` with `args` to its end (at most `timeout` ms) and collects its output. */
+export function runCommand(command: string, args: string[], timeout = 60_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
     });
   });
 }

@@ -2,24 +2,18 @@
 // ffmpeg seeks near the end of each, which only works when ranges are answered exactly.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { createStreamHandler } from "../src/handler.ts";
 import { runtime } from "../src/runtime/mod.ts";
 import type { StreamEvent } from "../src/serve_stream.ts";
 import { tempDir } from "./_fixtures.ts";
+import { runCommand } from "./_process.ts";
 
 const SAMPLES = join(import.meta.dirname!, "..", "samples");
 const { dir, cleanup } = tempDir();
 after(cleanup);
 
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = runCommand;
 
 // The shipped samples, and a 30 s MP4 with its index (moov) at the end, as encoders write it by
 // default: ffprobe must fetch the end of the file first, and a seek cannot be read through.

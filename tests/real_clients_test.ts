@@ -6,7 +6,6 @@
 // server used to rewrite, read byte for byte off the socket on both runtimes.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import type { Listener } from "../src/runtime/types.ts";
 import type { StreamEvent } from "../src/serve_stream.ts";
 import { launchBrowser } from "./_browser.ts";
 import { tempDir } from "./_fixtures.ts";
+import { runCommand } from "./_process.ts";
 
 const CAP = 1024 * 1024;
 const SECONDS = 6;
@@ -25,17 +25,7 @@ const CLIP = join(dir, "clip.mp4");
 const events: StreamEvent[] = [];
 const handler = createStreamHandler({ root: dir, maxChunkSize: CAP, onServed: (e) => events.push(e) });
 
-function run(
-  command: string,
-  args: string[],
-  timeout = 60_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = runCommand;
 
 // constant 30 Mb/s, so the media data dwarfs the cap and GStreamer's demuxer seeks to the index
 const made = await run("ffmpeg", [
