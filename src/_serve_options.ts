@@ -10,11 +10,15 @@ export interface CheckedServeOptions {
   maxChunkSize?: number;
   maxChunkSizeFor?: ChunkCapScope;
   maxRanges?: number;
+  stallTimeoutMs?: number;
 }
 
 /** Throws a `RangeError` naming the first bad option, prefixed with `context`. */
 export function checkServeOptions(options: CheckedServeOptions, context: string): void {
-  const { maxChunkSize = 0, maxChunkSizeFor = "media-elements", maxRanges = 1 } = options;
+  const { maxChunkSize = 0, maxChunkSizeFor = "media-elements", maxRanges = 1, stallTimeoutMs = 0 } = options;
+  if (typeof stallTimeoutMs !== "number" || !(stallTimeoutMs >= 0)) {
+    throw new RangeError(`${context}: "stallTimeoutMs" must be a number >= 0, got "${stallTimeoutMs}"`);
+  }
   if (typeof maxChunkSize !== "number" || !(maxChunkSize >= 0)) {
     throw new RangeError(`${context}: "maxChunkSize" must be a number >= 0, got "${maxChunkSize}"`);
   }

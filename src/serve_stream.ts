@@ -193,8 +193,8 @@ function contentDisposition(name: string): string {
  * @param options The file and how to serve it, see {@linkcode ServeStreamOptions}.
  * @returns The response.
  * @throws {TypeError} When `options.path` is not a non-empty string.
- * @throws {RangeError} When `maxChunkSize` or `maxRanges` is negative or not a number, or
- * `maxChunkSizeFor` is not a known scope.
+ * @throws {RangeError} When `maxChunkSize`, `maxRanges` or `stallTimeoutMs` is negative or not
+ * a number, or `maxChunkSizeFor` is not a known scope.
  *
  * @example Usage
  * ```ts
@@ -233,7 +233,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   if (typeof path !== "string" || path === "") {
     throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
   }
-  checkServeOptions({ maxChunkSize, maxChunkSizeFor, maxRanges }, "Cannot serve stream");
+  checkServeOptions({ maxChunkSize, maxChunkSizeFor, maxRanges, stallTimeoutMs }, "Cannot serve stream");
 
   const startedAt = new Date();
   const headers = new Map<string, string>([["date", httpDateNow(startedAt.getTime())]]);

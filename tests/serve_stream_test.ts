@@ -466,6 +466,7 @@ test("serveStream() throws TypeError and RangeError for caller mistakes", async 
   });
   await assert.rejects(() => serve({}, { maxChunkSize: -1 }), RangeError);
   await assert.rejects(() => serve({}, { maxChunkSize: NaN }), RangeError);
+  await assert.rejects(() => serve({}, { stallTimeoutMs: -1 }), /"stallTimeoutMs" must be a number >= 0/);
   await assert.rejects(() => serve({}, { maxRanges: 0 }), RangeError);
 });
 
