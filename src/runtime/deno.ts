@@ -172,7 +172,8 @@ class DenoFile implements OpenFile {
     };
     // Deno.serve keeps a connection whose client stopped reading, with the chunks it pulled,
     // for as long as the client likes: a body that is not pulled for stallTimeoutMs errors,
-    // which closes the connection. One timer per body, re-armed only when it fires.
+    // which releases the file and ends the response (Deno.serve closes the connection once it
+    // has flushed what it holds). One timer per body, re-armed only when it fires.
     const watchStall = (controller: ReadableStreamDefaultController<Uint8Array>) => {
       const idle = Date.now() - lastPull;
       if (idle < stallTimeoutMs) {
