@@ -12,7 +12,7 @@ import type { Client } from "@libsql/client";
 import type { WatchLogClient } from "./types.ts";
 
 /** The schema version this code writes and reads. */
-export const WATCH_LOG_SCHEMA_VERSION = 1;
+export const WATCH_LOG_SCHEMA_VERSION = 2;
 
 /** Statements of each migration, by the version they bring the database to. */
 const MIGRATIONS: readonly (readonly string[])[] = [
@@ -61,7 +61,79 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX IF NOT EXISTS watch_events_viewing ON watch_events (viewing_id)`,
     `CREATE INDEX IF NOT EXISTS watch_events_user ON watch_events (user_id, started_at)`,
   ],
+  // 2: event ids, so that an event sent twice (a lost commit answer, a spool) is stored once
+  [
+    `ALTER TABLE watch_events ADD COLUMN event_id TEXT`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS watch_events_event_id ON watch_events (event_id)`,
+  ],
 ];
+
+/** The columns the code reads and writes, by table: a table of the same name without them is not ours. */
+const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  watch_viewings: [
+    "id",
+    "viewer_key",
+    "path",
+    "user_id",
+    "authenticated",
+    "client_ip",
+    "user_agent",
+    "first_seen",
+    "last_seen",
+    "request_count",
+    "bytes",
+    "file_size",
+    "coverage",
+    "covered_bytes",
+  ],
+  watch_events: [
+    "id",
+    "started_at",
+    "path",
+    "user_id",
+    "authenticated",
+    "client_ip",
+    "user_agent",
+    "status",
+    "file_size",
+    "range_start",
+    "range_end",
+    "range_count",
+    "bytes_planned",
+    "bytes_delivered",
+    "duration_ms",
+    "aborted",
+    "viewing_id",
+    "event_id",
+  ],
+};
+
+/** Raised when the database holds tables of the watch log's names that are not a watch log. */
+export class WatchLogSchemaError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What does not match.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "WatchLogSchemaError";
+  }
+}
+
+async function _checkColumns(client: Pick<Client, "execute">): Promise<void> {
+  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
+    const result = await client.execute({ sql: "SELECT name FROM pragma_table_info(?)", args: [table] });
+    const present = new Set(result.rows.map((row) => String(row.name)));
+    const missing = columns.filter((c) => !present.has(c));
+    if (missing.length) {
+      throw new WatchLogSchemaError(
+        `Table ${table} is not a sage-stream watch log (missing columns: ${missing.join(", ")}); ` +
+          "use another database or rename the table",
+      );
+    }
+  }
+}
 
 async function _currentVersion(client: Pick<Client, "execute">): Promise<number> {
   const result = await client.execute("SELECT coalesce(max(version), 0) AS version FROM watch_log_schema");
@@ -74,6 +146,7 @@ async function _currentVersion(client: Pick<Client, "execute">): Promise<number>
  *
  * @param client The database.
  * @returns The schema version of the database afterwards.
+ * @throws {WatchLogSchemaError} When tables of the watch log's names lack its columns.
  */
 export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<number> {
   const client = watchLogClient as Client;
@@ -106,6 +179,7 @@ export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<n
         },
       ]);
     }
+    await _checkColumns(tx); // before the version is committed: a foreign table is never stamped
     await tx.commit();
     return version;
   } finally {

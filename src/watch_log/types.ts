@@ -25,7 +25,10 @@ export interface WatchLoggerOptions {
    * @default {"file:watch-log.db"}
    */
   url?: string;
-  /** The token for a libSQL server URL. */
+  /**
+   * The token for a libSQL server URL (prefer it to an `authToken` parameter in the URL, which
+   * `ps` shows). Never printed: messages show the URL without credentials.
+   */
   authToken?: string;
   /**
    * A ready `@libsql/client` client to write to instead of opening `url`. The logger does not
@@ -33,9 +36,9 @@ export interface WatchLoggerOptions {
    */
   client?: WatchLogClient;
   /**
-   * Says who made a request (stands in for Django's `request.user`). Called by the writer, off
-   * the response path, once per logged event; may be async. Errors count as anonymous and are
-   * reported to `onError`.
+   * Says who made a request (stands in for Django's `request.user`). Called once per logged
+   * event when the response ends, on the serving thread (it needs the `Request`); may be
+   * async, and the event waits for it. Errors count as anonymous and are reported to `onError`.
    *
    * @default {() => ({ userId: null, authenticated: false })}
    */
@@ -66,7 +69,8 @@ export interface WatchLoggerOptions {
    */
   flushIntervalMs?: number;
   /**
-   * Most events held in memory. When full, the oldest are dropped, counted in
+   * Most events held in memory while the database cannot take them. Beyond it they go to the
+   * spool; without a spool (`spoolPath: null`) the oldest are dropped, counted in
    * `stats().dropped` and reported to `onError`. At least `batchSize`.
    *
    * @default {10000}
@@ -80,47 +84,78 @@ export interface WatchLoggerOptions {
    */
   retryBaseMs?: number;
   /**
-   * Longest delay, in ms, between retries of a failed write.
+   * Longest delay, in ms, between retries of a failed write: how long, at most, writing takes
+   * to resume after the database is back.
    *
-   * @default {30000}
+   * @default {2000}
    */
   retryMaxMs?: number;
   /**
    * How long, in ms, a write to an embedded `file:` database waits for another connection's
-   * lock before failing (and being retried later). Embedded writes run on the calling thread,
-   * so this is kept short.
+   * lock before failing (and being retried later). The wait runs on the writer's thread, never
+   * on the one serving requests; it is kept short so that `close()` and flushes stay prompt.
    *
    * @default {100}
    */
   busyTimeoutMs?: number;
   /**
-   * How long, in ms, `close()` keeps retrying to write what is queued before it gives up and
-   * counts the rest as dropped.
+   * How long, in ms, `close()` keeps retrying to write what is queued before it moves the rest
+   * to the spool (without a spool: counts it as dropped).
    *
    * @default {10000}
    */
   closeTimeoutMs?: number;
   /**
-   * Receives write failures, dropped events ({@linkcode WatchLogDropError}) and `identify`
-   * errors. Never called synchronously from `record()`.
+   * Receives write failures, lost events ({@linkcode WatchLogDropError},
+   * `WatchLogSpoolFullError`), notices (a database file replaced while open) and `identify`
+   * errors. Never called synchronously from `record()`. Messages never hold the token.
    *
-   * @default {(err) => console.error("watch log:", err)}
+   * @default {(err) => console.error("watch log:", err.name + ": " + err.message)}
    */
   onError?: (error: unknown) => void;
+  /**
+   * The spool: a local embedded libSQL file where events wait, durably, while the database
+   * cannot take them (down, locked, gone, or at shutdown); they are delivered from it, oldest
+   * first and exactly once, when it can. Several processes may share one spool file; a spool
+   * left by an earlier run is delivered by the next. `null`: no spool (events wait in memory,
+   * up to `maxQueue`).
+   *
+   * @default {"<database file>-spool" for a file:, "watch-log-spool.db" for a server, null for a given client or :memory:}
+   */
+  spoolPath?: string | null;
+  /**
+   * Most events the spool holds. Beyond it, events are lost, counted in `stats().dropped` and
+   * reported as a `WatchLogSpoolFullError`. About 0.5 KB of disk each.
+   *
+   * @default {1000000}
+   */
+  spoolMaxEvents?: number;
+  /**
+   * Whether the writer runs in a worker thread (the default), so database calls never run on
+   * the thread that serves requests. A given `client` or a `:memory:` database, which cannot
+   * move to another thread, is written on the calling thread.
+   *
+   * @default {true, false with `client` or a ":memory:" url}
+   */
+  inWorker?: boolean;
 }
 
 /** Counters reported by {@linkcode WatchLogger.stats}. */
 export interface WatchLogStats {
-  /** Events waiting to be written, including a batch being written now. */
+  /** Events in memory waiting to be written, including a batch being written now. */
   queued: number;
+  /** Events in the spool file, waiting for the database. */
+  spooled: number;
   /** Events written to the database. */
   written: number;
-  /** Events put back in the queue after a failed write (counted each time). */
+  /** Events whose write failed and was tried again later (counted each time). */
   retried: number;
-  /** Events lost: dropped from a full queue, or still queued when `close()` gave up. */
+  /** Events lost: spool full or unusable, no spool and a full queue, or recorded after `close()`. */
   dropped: number;
   /** Write attempts that failed. */
   failedWrites: number;
+  /** Whether the last write attempt succeeded (the database is taking events). */
+  available: boolean;
 }
 
 /** One request to record with {@linkcode WatchLogger.logWatchRequest}. */
@@ -380,13 +415,17 @@ export interface WatchLogger extends WatchLogQueries {
   /** Writes everything queued so far. Rejects when a write fails (events stay queued). */
   flush(): Promise<void>;
   /**
-   * Stops accepting events, writes what is queued (retrying up to `closeTimeoutMs`), then
-   * closes the database if the logger opened it. Never rejects; safe to call twice.
+   * Stops accepting events, writes what is queued (retrying up to `closeTimeoutMs`), spools
+   * what the database did not take, then closes the database if the logger opened it. Never
+   * rejects; safe to call twice.
    */
   close(): Promise<void>;
   /** The current counters. */
   stats(): WatchLogStats;
-  /** The database client (opened on first use). */
+  /**
+   * A database client on this thread (opened on first use): the writer's own when it runs on
+   * this thread, otherwise a connection of this thread's to the same database.
+   */
   client(): Promise<WatchLogClient>;
 }
 

@@ -34,11 +34,13 @@ export function viewerKey(userId: string | null, clientIp: string | null, userAg
 
 /**
  * The byte intervals a response actually covered: its ranges, cut short to the bytes delivered
- * when a single-range body was aborted. Multipart bodies, and bodies whose delivery the
- * runtime does not report (`null`), count their ranges as planned.
+ * when a single-range body was aborted. Multipart bodies, and complete bodies whose delivery the
+ * runtime does not count (`null`), count their ranges as planned; an aborted body nobody counted
+ * covers nothing, since no byte of it is certain to have arrived.
  *
  * @param ranges The ranges sent.
  * @param bytesDelivered The body bytes delivered, or `null` when unknown.
+ * @param aborted Whether the body was cut short.
  * @returns The covered intervals (possibly empty).
  *
  * @example Usage
@@ -50,7 +52,12 @@ export function viewerKey(userId: string | null, clientIp: string | null, userAg
  * assert.deepEqual(servedIntervals([{ start: 100, end: 199 }], null), [[100, 199]]);
  * ```
  */
-export function servedIntervals(ranges: readonly ByteRange[], bytesDelivered: number | null): Interval[] {
+export function servedIntervals(
+  ranges: readonly ByteRange[],
+  bytesDelivered: number | null,
+  aborted = false,
+): Interval[] {
+  if (aborted && bytesDelivered === null) return []; // cut short, and nobody counted: no byte is certain
   if (ranges.length === 1 && bytesDelivered !== null) {
     const { start, end } = ranges[0];
     const last = Math.min(end, start + bytesDelivered - 1);

@@ -1,31 +1,20 @@
 /**
  * Writes a batch of events in one transaction, assigning each to a viewing. The viewing lookup
  * and update happen inside the write transaction, so processes sharing a database never split
- * or double one viewing.
+ * or double one viewing; events whose id is already stored are skipped in the same
+ * transaction, so a batch sent twice (its commit succeeded, its answer was lost) counts once.
  *
  * @module
  */
 
 import type { Client, InStatement, InValue } from "@libsql/client";
 import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
-import type { WatchEventRecord } from "./types.ts";
-
-/** An event ready to be written: identity resolved, times in ms. */
-export interface PreparedEvent extends Omit<WatchEventRecord, "id" | "startedAt" | "viewingId"> {
-  /** Request start, ms since the epoch. */
-  startedAt: number;
-  /** Body end, ms since the epoch. */
-  endedAt: number;
-  /** Who watched: the key `viewerKey()` makes from the user, or the address and user agent. */
-  viewerKey: string;
-  /** The intervals the response covered. */
-  covered: Interval[];
-}
+import type { WatchEvent } from "./event.ts";
 
 interface _Viewing {
   id: number | null;
   key: string;
-  first: PreparedEvent | null;
+  first: WatchEvent | null;
   firstSeen: number;
   lastSeen: number;
   requestCount: number;
@@ -37,9 +26,9 @@ interface _Viewing {
 
 const EVENT_INSERT = "INSERT INTO watch_events (started_at, path, user_id, authenticated, client_ip, " +
   "user_agent, status, file_size, range_start, range_end, range_count, bytes_planned, bytes_delivered, " +
-  "duration_ms, aborted, viewing_id) VALUES ";
-const EVENT_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/** Rows per INSERT statement: 16 columns × 100 stays far below SQLite's parameter limit. */
+  "duration_ms, aborted, viewing_id, event_id) VALUES ";
+const EVENT_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/** Rows per INSERT statement: 17 columns × 100 stays far below SQLite's parameter limit. */
 const ROWS_PER_INSERT = 100;
 /** (viewer, path) pairs per lookup statement. */
 const KEYS_PER_LOOKUP = 200;
@@ -48,26 +37,48 @@ function _pairKey(viewer: string, path: string): string {
   return `${viewer}\u0000${path}`;
 }
 
+/** Ids of `events` already stored, read inside the write transaction. */
+async function _storedIds(
+  tx: { execute: Client["execute"] },
+  events: readonly WatchEvent[],
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (let i = 0; i < events.length; i += KEYS_PER_LOOKUP) {
+    const ids = events.slice(i, i + KEYS_PER_LOOKUP).map((e) => e.eventId);
+    const result = await tx.execute({
+      sql: `SELECT event_id FROM watch_events WHERE event_id IN (${ids.map(() => "?").join(", ")})`,
+      args: ids,
+    });
+    for (const row of result.rows) stored.add(String(row.event_id));
+  }
+  return stored;
+}
+
 /**
- * Writes `events` and updates their viewings in one write transaction.
+ * Writes `events` and updates their viewings in one write transaction; events already stored
+ * (same `eventId`) are skipped.
  *
  * @param client The database (schema already migrated).
  * @param events The events; not modified.
  * @param idleWindowMs The longest gap inside one viewing.
+ * @returns How many events were new.
  */
 export async function writeEvents(
   client: Client,
-  events: readonly PreparedEvent[],
+  events: readonly WatchEvent[],
   idleWindowMs: number,
-): Promise<void> {
-  if (events.length === 0) return;
-  const ordered = [...events].sort((a, b) => a.startedAt - b.startedAt);
-  const pairs = new Map<string, [string, string]>();
-  for (const e of ordered) pairs.set(_pairKey(e.viewerKey, e.path), [e.viewerKey, e.path]);
-  const since = ordered[0].startedAt - idleWindowMs;
-
+): Promise<number> {
+  if (events.length === 0) return 0;
   const tx = await client.transaction("write");
   try {
+    const stored = await _storedIds(tx, events);
+    const ordered = events.filter((e) => !stored.has(e.eventId) && (stored.add(e.eventId), true))
+      .sort((a, b) => a.startedAt - b.startedAt);
+    if (ordered.length === 0) return 0;
+    const pairs = new Map<string, [string, string]>();
+    for (const e of ordered) pairs.set(_pairKey(e.viewerKey, e.path), [e.viewerKey, e.path]);
+    const since = ordered[0].startedAt - idleWindowMs;
+
     // The latest viewing of each (viewer, path) still open at the batch's first event.
     const open = new Map<string, _Viewing>();
     const pairList = [...pairs.values()];
@@ -202,6 +213,7 @@ export async function writeEvents(
           e.durationMs,
           e.aborted ? 1 : 0,
           assigned[i + j].id,
+          e.eventId,
         );
       });
       statements.push({
@@ -211,6 +223,7 @@ export async function writeEvents(
     }
     await tx.batch(statements);
     await tx.commit();
+    return ordered.length;
   } finally {
     tx.close();
   }

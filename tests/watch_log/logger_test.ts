@@ -74,6 +74,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function loggerFor(url: string, over: WatchLoggerOptions = {}) {
   const errors: unknown[] = [];
   const logger = createWatchLogger({
@@ -152,7 +160,15 @@ test("record() via onServed logs every GET 200/206 over real HTTP with identity,
     assert.equal(alice?.requestCount, 2);
     assert.equal(alice?.watchedShare, 1);
     assert.equal(alice?.bytes, SIZE + 100);
-    assert.deepEqual(logger.stats(), { queued: 0, written: 3, retried: 0, dropped: 0, failedWrites: 0 });
+    assert.deepEqual(logger.stats(), {
+      queued: 0,
+      spooled: 0,
+      written: 3,
+      retried: 0,
+      dropped: 0,
+      failedWrites: 0,
+      available: true,
+    });
     assert.deepEqual(errors, []);
   } finally {
     await server.close({ force: true });
@@ -228,10 +244,12 @@ test("a locked database leaves streaming unaffected; events stay queued, are ret
       assert.deepEqual(new Uint8Array(await res.arrayBuffer()), patternBytes(SIZE).subarray(0, 100));
     }
     await assert.rejects(logger.flush(), /SQLITE_BUSY|locked/);
-    // the background writer keeps retrying with backoff
+    // the background writer keeps retrying with backoff; meanwhile the events wait in the spool
     await new Promise((resolve) => setTimeout(resolve, 200));
     const during = logger.stats();
-    assert.equal(during.queued, 5);
+    assert.equal(during.queued + during.spooled, 5);
+    assert.equal(during.spooled, 5);
+    assert.equal(during.available, false);
     assert.equal(during.written, 0);
     assert.ok(during.failedWrites >= 2, `failedWrites ${during.failedWrites}`);
     assert.ok(during.retried >= 10, `retried ${during.retried}`);
@@ -241,6 +259,8 @@ test("a locked database leaves streaming unaffected; events stay queued, are ret
   }
   await logger.flush();
   assert.equal(logger.stats().queued, 0);
+  assert.equal(logger.stats().spooled, 0);
+  assert.equal(logger.stats().available, true);
   assert.equal(logger.stats().written, 5);
   assert.equal(logger.stats().dropped, 0);
   assert.equal(await count(s.url, "watch_events"), 5);
@@ -267,36 +287,52 @@ test("the background writer recovers by itself once the lock is released", async
   s.cleanup();
 });
 
-test("an unreachable server keeps events queued; close() gives up after closeTimeoutMs and reports them", async () => {
+test("an unreachable server: close() spools what it could not write, and the next logger delivers it once", async () => {
+  const s = setup();
   const port = await closedPort();
-  const { logger, errors } = loggerFor(`http://127.0.0.1:${port}`, { closeTimeoutMs: 150 });
-  for (let i = 0; i < 4; i++) logger.record(event());
+  const spoolPath = join(s.dir, "spool.db");
+  const { logger, errors } = loggerFor(`http://127.0.0.1:${port}`, { closeTimeoutMs: 150, spoolPath });
+  for (let i = 0; i < 4; i++) logger.record(event({ path: `/v/${i}.mp4` }));
   await assert.rejects(logger.flush());
-  assert.equal(logger.stats().queued, 4);
   await logger.close();
   const stats = logger.stats();
   assert.equal(stats.queued, 0);
   assert.equal(stats.written, 0);
-  assert.equal(stats.dropped, 4);
-  const drop = errors.find((e) => e instanceof WatchLogDropError) as WatchLogDropError;
-  assert.equal(drop.count, 4);
+  assert.equal(stats.dropped, 0);
+  assert.equal(stats.spooled, 4);
+  assert.ok(!errors.some((e) => e instanceof WatchLogDropError));
   // recording after close is counted as dropped, never thrown
   logger.record(event());
-  assert.equal(logger.stats().dropped, 5);
+  assert.equal(logger.stats().dropped, 1);
+
+  // a later run with a reachable database delivers the spool
+  const next = loggerFor(s.url, { spoolPath });
+  await next.logger.flush();
+  assert.equal(next.logger.stats().written, 4);
+  assert.equal(next.logger.stats().spooled, 0);
+  await next.logger.close();
+  const events = await count(s.url, "watch_events");
+  assert.equal(events, 4);
+  // and a third run finds nothing left to deliver twice
+  const third = loggerFor(s.url, { spoolPath });
+  await third.logger.flush();
+  await third.logger.close();
+  assert.equal(third.logger.stats().written, 0);
+  assert.equal(await count(s.url, "watch_events"), 4);
+  s.cleanup();
 });
 
-test("a full queue drops the oldest events, counts them and reports them through onError", async () => {
+test("without a spool, a full queue drops the oldest events, counts them and reports them through onError", async () => {
   const s = setup();
   const migrator = createClient({ url: s.url });
   await migrateWatchLog(migrator);
   migrator.close();
-  const { logger, errors } = loggerFor(s.url, { maxQueue: 5, batchSize: 5 });
+  const { logger, errors } = loggerFor(s.url, { maxQueue: 5, batchSize: 5, spoolPath: null });
   const lock = await lockDatabase(s.url);
   try {
     for (let i = 0; i < 12; i++) logger.record(event({ path: `/v/${i}.mp4` }));
+    await eventually(() => logger.stats().dropped === 7);
     assert.equal(logger.stats().queued, 5);
-    assert.equal(logger.stats().dropped, 7);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     const drops = errors.filter((e) => e instanceof WatchLogDropError) as WatchLogDropError[];
     assert.equal(drops.reduce((n, e) => n + e.count, 0), 7);
   } finally {
@@ -323,7 +359,15 @@ test("close() writes everything still queued, so a normal shutdown loses nothing
   await logger.close(); // twice is fine
   assert.equal(await count(s.url, "watch_events"), 777);
   assert.equal(await count(s.url, "watch_viewings"), 7);
-  assert.deepEqual(logger.stats(), { queued: 0, written: 777, retried: 0, dropped: 0, failedWrites: 0 });
+  assert.deepEqual(logger.stats(), {
+    queued: 0,
+    spooled: 0,
+    written: 777,
+    retried: 0,
+    dropped: 0,
+    failedWrites: 0,
+    available: true,
+  });
   s.cleanup();
 });
 
@@ -453,7 +497,10 @@ test("migrations are versioned and idempotent, and the file is switched to WAL",
     assert.equal(await migrateWatchLog(clients[1]), WATCH_LOG_SCHEMA_VERSION);
     assert.equal(await migrateWatchLog(clients[0]), WATCH_LOG_SCHEMA_VERSION);
     const rows = await clients[0].execute("SELECT version FROM watch_log_schema");
-    assert.deepEqual(rows.rows.map((r) => Number(r.version)), [WATCH_LOG_SCHEMA_VERSION]);
+    assert.deepEqual(
+      rows.rows.map((r) => Number(r.version)),
+      Array.from({ length: WATCH_LOG_SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     const mode = await clients[1].execute("PRAGMA journal_mode");
     assert.equal(String(mode.rows[0].journal_mode), "wal");
     const tables = await clients[0].execute(
