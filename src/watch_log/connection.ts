@@ -1,6 +1,6 @@
 /**
- * The writer's connection to the watch-log database: opened and migrated on demand, reopened
- * (never reused) after a failure, and reopened when an embedded file is no longer the file at
+ * The writer's connection to the watch-log database: opened and migrated on demand, its schema
+ * checked again after a failure, and reopened when an embedded file is no longer the file at
  * its path (deleted, replaced or restored while the server runs).
  *
  * @module
@@ -10,6 +10,7 @@ import { type Client, createClient } from "@libsql/client";
 import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { migrateWatchLog } from "./schema.ts";
+import { spoilsConnection } from "./write_lock.ts";
 
 /** How to reach the database. */
 export interface ConnectionOptions {
@@ -69,12 +70,18 @@ function _identity(path: string): string | null {
   }
 }
 
-/** One logical connection, reopened as needed. */
+/**
+ * One logical connection. An embedded file keeps one client for as long as it is the file at
+ * its path: a closed client's descriptors stay open until it is collected, so reopening on
+ * every failed write (a long lock) would leak them. A server's client is replaced after a
+ * failure, which costs only a socket.
+ */
 export class Connection {
   readonly #options: ConnectionOptions;
   readonly #file: string | null;
   #client: Client | null = null;
   #identity: string | null = null;
+  #verified = false;
   #opening: Promise<Client> | null = null;
 
   /**
@@ -92,53 +99,67 @@ export class Connection {
     return this.#options.client?.protocol === "file" || this.#options.url.startsWith("file:");
   }
 
-  /** The open, migrated client: opened now if needed, reopened if its file was replaced. */
+  /**
+   * The open, migrated client: opened now if needed, reopened if its file was replaced or
+   * removed, its schema checked again after a failure.
+   */
   get(): Promise<Client> {
-    if (this.#client !== null && this.#file !== null && _identity(this.#file) !== this.#identity) {
-      this.#options.onNotice?.(
-        `the watch log file ${this.#file} was ${
-          _identity(this.#file) === null ? "removed" : "replaced"
-        } while open; writing to a file at its path from now on`,
-      );
-      this.reset();
-    }
-    if (this.#client !== null) return Promise.resolve(this.#client);
+    if (this.#client !== null && this.#file !== null) this.#checkIdentity(this.#file);
+    if (this.#client !== null && this.#verified) return Promise.resolve(this.#client);
     this.#opening ??= this.#open().finally(() => this.#opening = null);
     return this.#opening;
   }
 
+  #checkIdentity(file: string): void {
+    const now = _identity(file);
+    if (now === this.#identity) return;
+    this.#options.onNotice?.(
+      `the watch log file ${file} was ${
+        now === null ? "removed" : "replaced"
+      } while open; writing to a file at its path from now on`,
+    );
+    this.#drop();
+  }
+
   async #open(): Promise<Client> {
     const given = this.#options.client;
-    const client = given ?? createClient({
-      url: this.#options.url,
-      authToken: this.#options.authToken,
-      timeout: this.#options.busyTimeoutMs,
-      concurrency: 1,
-    });
-    try {
-      await migrateWatchLog(client);
-      // One connection, serial writes: WAL with synchronous=NORMAL commits without an fsync
-      // (durable across app crashes, not power loss).
-      if (given === undefined && client.protocol === "file") {
-        await client.execute("PRAGMA synchronous = NORMAL");
-      }
-    } catch (error) {
-      if (given === undefined) client.close();
-      throw error;
+    if (this.#client === null) {
+      this.#client = given ?? createClient({
+        url: this.#options.url,
+        authToken: this.#options.authToken,
+        timeout: this.#options.busyTimeoutMs,
+        concurrency: 1,
+      });
+      this.#identity = this.#file === null ? null : _identity(this.#file);
     }
-    this.#identity = this.#file === null ? null : _identity(this.#file);
-    this.#client = client;
+    const client = this.#client;
+    await migrateWatchLog(client);
+    // One connection, serial writes: WAL with synchronous=NORMAL commits without an fsync
+    // (durable across app crashes, not power loss).
+    if (given === undefined && client.protocol === "file") {
+      await client.execute("PRAGMA synchronous = NORMAL");
+      if (this.#file !== null) this.#identity = _identity(this.#file); // the file exists now
+    }
+    this.#verified = true;
     return client;
   }
 
   /**
-   * Forgets the client after a failure, closing it when owned: the next `get()` opens a new
-   * one and migrates again (the file may be a new, empty one). Reopening instead of reusing
-   * also releases the driver's handles, and a statement a failed write left active.
+   * Called after a failure: the schema is checked again before the next write (the database
+   * may have been replaced meanwhile); a server's client, or a file's client left with an
+   * active statement, is replaced.
+   *
+   * @param error The failure.
    */
-  reset(): void {
+  reset(error?: unknown): void {
+    this.#verified = false;
+    if (!this.isFile || spoilsConnection(error)) this.#drop();
+  }
+
+  #drop(): void {
     const client = this.#client;
     this.#client = null;
+    this.#verified = false;
     if (client === null || this.#options.client !== undefined) return;
     try {
       client.close();
@@ -149,7 +170,7 @@ export class Connection {
 
   /** Closes the client when owned. */
   close(): void {
-    this.reset();
+    this.#drop();
   }
 }
 

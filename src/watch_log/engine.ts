@@ -9,6 +9,7 @@
 
 import type { Client } from "@libsql/client";
 import { existsSync } from "node:fs";
+import { setImmediate } from "node:timers";
 import { backoffMs, Connection, type ConnectionOptions } from "./connection.ts";
 import type { WatchEvent } from "./event.ts";
 import { EventQueue } from "./queue.ts";
@@ -53,6 +54,9 @@ export interface EngineStats {
   /** Whether the last write attempt succeeded. */
   available: boolean;
 }
+
+/** The longest wait between attempts while closing. */
+const CLOSE_RETRY_MS = 250;
 
 type _Batch = { events: WatchEvent[]; spooledThrough: number | null };
 
@@ -123,7 +127,7 @@ export class WriteEngine {
           this.#o.idleWindowMs,
         );
       } catch (error) {
-        this.#connection.reset();
+        this.#fail(error);
         throw error;
       } finally {
         this.#o.onChange?.();
@@ -131,10 +135,14 @@ export class WriteEngine {
     });
   }
 
-  /** Writes everything queued or spooled now; rejects with the database's error (events are kept). */
+  /**
+   * Writes everything queued or spooled now, and with nothing to write makes sure the database
+   * can be reached and is migrated; rejects with the database's error (events are kept).
+   */
   flush(): Promise<void> {
     return this.#serial(async () => {
-      const error = await this.#deliver(this.#queue.length + (await this.#spoolCount()));
+      const pending = this.#queue.length + (await this.#spoolCount());
+      const error = pending > 0 ? await this.#deliver(pending) : await this.#reach();
       if (error !== null) throw error;
     });
   }
@@ -153,7 +161,8 @@ export class WriteEngine {
         if (error === null) break;
         const left = deadline - Date.now();
         if (left <= 0) break;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, this.#backoff())));
+        // the deadline, not the backoff, bounds a shutdown: retry often enough to catch the end
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, this.#backoff(), CLOSE_RETRY_MS)));
       }
       await this.#spoolQueued("the database could not be written before close", true);
     }).catch((error) => this.#o.report(error)).finally(() => {
@@ -244,20 +253,39 @@ export class WriteEngine {
         );
         this.#failures = 0;
       } catch (error) {
-        this.#connection.reset();
-        this.#failures++;
-        this.#nextAttempt = Date.now() + this.#backoff();
-        this.#counters.failedWrites++;
         this.#counters.retried += batch.events.length;
         if (batch.spooledThrough === null) this.#queue.unshift(batch.events);
-        this.#o.onChange?.();
+        this.#fail(error);
         return error;
       }
       if (batch.spooledThrough !== null) await this.#spool!.removeThrough(batch.spooledThrough);
       left -= batch.events.length || 1;
       this.#o.onChange?.();
+      // The embedded driver answers synchronously: without a turn of the event loop between
+      // batches, a long backlog would hold back new events, reads and the counters until done.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return null;
+  }
+
+  /** Opens (and migrates) the database if needed; returns the error, or `null`. */
+  async #reach(): Promise<unknown> {
+    try {
+      await this.#connection.get();
+      this.#failures = 0;
+      return null;
+    } catch (error) {
+      this.#fail(error);
+      return error;
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#connection.reset(error);
+    this.#failures++;
+    this.#nextAttempt = Date.now() + this.#backoff();
+    this.#counters.failedWrites++;
+    this.#o.onChange?.();
   }
 
   async #nextBatch(n: number): Promise<_Batch | null> {

@@ -10,6 +10,7 @@
 
 import type { Client } from "@libsql/client";
 import type { WatchLogClient } from "./types.ts";
+import { tryWriteLock } from "./write_lock.ts";
 
 /** The schema version this code writes and reads. */
 export const WATCH_LOG_SCHEMA_VERSION = 2;
@@ -121,11 +122,23 @@ export class WatchLogSchemaError extends Error {
   }
 }
 
-async function _checkColumns(client: Pick<Client, "execute">): Promise<void> {
+/** Columns added after version 1, by the version that adds them. */
+const ADDED_IN: Readonly<Record<string, number>> = { "watch_events.event_id": 2 };
+
+/**
+ * Throws unless each table has the columns it must have at `version`. Tables that do not exist
+ * yet pass when `onlyExisting` (before migrating: they are about to be created).
+ */
+async function _checkColumns(
+  client: Pick<Client, "execute">,
+  version: number,
+  onlyExisting: boolean,
+): Promise<void> {
   for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
     const result = await client.execute({ sql: "SELECT name FROM pragma_table_info(?)", args: [table] });
+    if (result.rows.length === 0 && onlyExisting) continue;
     const present = new Set(result.rows.map((row) => String(row.name)));
-    const missing = columns.filter((c) => !present.has(c));
+    const missing = columns.filter((c) => !present.has(c) && (ADDED_IN[`${table}.${c}`] ?? 1) <= version);
     if (missing.length) {
       throw new WatchLogSchemaError(
         `Table ${table} is not a sage-stream watch log (missing columns: ${missing.join(", ")}); ` +
@@ -159,6 +172,7 @@ export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<n
   if (client.protocol === "file") {
     // WAL is persistent in the file: concurrent readers, one writer, no reader/writer blocking.
     // Only set while migrating: changing it needs a lock that a busy writer may hold.
+    await tryWriteLock(client);
     await client.execute("PRAGMA journal_mode = WAL");
   }
   const tx = await client.transaction("write");
@@ -168,6 +182,8 @@ export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<n
     );
     // Read again under the write lock: another process may have migrated meanwhile.
     let version = await _currentVersion(tx);
+    // A foreign table of one of our names fails here, before a statement of ours touches it.
+    await _checkColumns(tx, Math.max(version, 1), true);
     while (version < WATCH_LOG_SCHEMA_VERSION) {
       const statements = MIGRATIONS[version];
       version++;
@@ -179,7 +195,7 @@ export async function migrateWatchLog(watchLogClient: WatchLogClient): Promise<n
         },
       ]);
     }
-    await _checkColumns(tx); // before the version is committed: a foreign table is never stamped
+    await _checkColumns(tx, version, false); // before the version is committed: a foreign table is never stamped
     await tx.commit();
     return version;
   } finally {

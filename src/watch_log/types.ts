@@ -152,9 +152,9 @@ export interface WatchLogStats {
   retried: number;
   /** Events lost: spool full or unusable, no spool and a full queue, or recorded after `close()`. */
   dropped: number;
-  /** Write attempts that failed. */
+  /** Attempts to write or to reach the database that failed. */
   failedWrites: number;
-  /** Whether the last write attempt succeeded (the database is taking events). */
+  /** Whether the last attempt to write or reach the database succeeded. */
   available: boolean;
 }
 
@@ -412,7 +412,11 @@ export interface WatchLogger extends WatchLogQueries {
    * custom handlers. Rejects when the write fails.
    */
   logWatchRequest(entry: WatchRequestEntry): Promise<void>;
-  /** Writes everything queued so far. Rejects when a write fails (events stay queued). */
+  /**
+   * Writes everything queued or spooled so far; with nothing to write, opens and migrates the
+   * database, so `await flush()` at start-up tells whether it can be reached. Rejects when the
+   * database does not answer or refuses the write (events stay queued or spooled).
+   */
   flush(): Promise<void>;
   /**
    * Stops accepting events, writes what is queued (retrying up to `closeTimeoutMs`), spools

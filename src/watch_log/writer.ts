@@ -10,6 +10,7 @@
 import type { Client, InStatement, InValue } from "@libsql/client";
 import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
 import type { WatchEvent } from "./event.ts";
+import { tryWriteLock } from "./write_lock.ts";
 
 interface _Viewing {
   id: number | null;
@@ -69,6 +70,7 @@ export async function writeEvents(
   idleWindowMs: number,
 ): Promise<number> {
   if (events.length === 0) return 0;
+  await tryWriteLock(client);
   const tx = await client.transaction("write");
   try {
     const stored = await _storedIds(tx, events);

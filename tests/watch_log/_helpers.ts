@@ -1,0 +1,76 @@
+// Helpers shared by the watch-log tests: synthetic events, database locks, row counts, waiting.
+import { createServer } from "node:net";
+import { readdirSync } from "node:fs";
+import { createClient } from "@libsql/client";
+import type { StreamEvent } from "../../src/serve_stream.ts";
+
+/** A synthetic served response, as serveStream reports it. */
+export function servedEvent(
+  over: Partial<StreamEvent> & { headers?: HeadersInit; method?: string } = {},
+): StreamEvent {
+  const { headers, method = "GET", ...rest } = over;
+  return {
+    request: new Request("http://localhost/stream", { method, headers }),
+    path: "/videos/a.mp4",
+    status: 206,
+    size: 1000,
+    ranges: [{ start: 0, end: 99 }],
+    bytesPlanned: 100,
+    bytesDelivered: 100,
+    startedAt: new Date(),
+    durationMs: 3,
+    aborted: false,
+    clientAddress: "127.0.0.1",
+    ...rest,
+  };
+}
+
+/** Holds an exclusive lock on the database until `release()`. */
+export async function lockDatabase(url: string): Promise<{ release: () => Promise<void> }> {
+  const client = createClient({ url });
+  const tx = await client.transaction("write");
+  await tx.execute("CREATE TABLE IF NOT EXISTS _lock_probe (x)");
+  return {
+    release: async () => {
+      await tx.rollback();
+      client.close();
+    },
+  };
+}
+
+/** Rows in `table`, or `null` when the table (or the file) is not there. */
+export async function countRows(url: string, table: string): Promise<number | null> {
+  const client = createClient({ url });
+  try {
+    return Number((await client.execute(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+  } catch {
+    return null;
+  } finally {
+    client.close();
+  }
+}
+
+/** Waits until `check()` holds, polling; throws after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Open file descriptors of this process (Linux). */
+export function openFileCount(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
