@@ -19,6 +19,7 @@ import { createApp } from "./app.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ChunkCapScope } from "./serve_stream.ts";
 import { createWatchLogger, type WatchLogger } from "./watch_log/mod.ts";
+import { redactUrl } from "./watch_log/connection.ts";
 
 /** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
 export type RouteHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
@@ -50,6 +51,10 @@ export interface CliOptions {
   proxyHeader?: ProxyHeader;
   /** `--db URL`: where the watch log is written (libSQL URL). */
   db: string;
+  /** `--db-token T`: the token for a libSQL server (or `SAGE_STREAM_DB_TOKEN`). */
+  dbToken?: string;
+  /** `--db-spool PATH`: where events wait while the database cannot take them. */
+  dbSpool?: string;
   /** `false` with `--no-log`. */
   log: boolean;
   /** `--admin-token T`: the admin's token; a random one is made when the watch log is on. */
@@ -93,6 +98,8 @@ function _secretsFromEnv(args: readonly string[], env: Record<string, string | u
   if (secret && !given("--signing-secret")) extra.push(`--signing-secret=${secret}`);
   const token = env.SAGE_STREAM_ADMIN_TOKEN;
   if (token && !given("--admin-token") && !args.includes("--no-log")) extra.push(`--admin-token=${token}`);
+  const dbToken = env.SAGE_STREAM_DB_TOKEN;
+  if (dbToken && !given("--db-token") && !args.includes("--no-log")) extra.push(`--db-token=${dbToken}`);
   return extra;
 }
 
@@ -122,7 +129,13 @@ Options:
                          header, trusting N proxies in front (default N: 1)
   --proxy-header H       that header: x-forwarded-for or forwarded (RFC 7239);
                          only it is read (default: x-forwarded-for)
-  --db URL               watch-log database, a libSQL URL (default: file:watch-log.db)
+  --db URL               watch-log database, a libSQL URL: file:PATH, or a libSQL
+                         server (sqld, Turso) shared by several servers, such as
+                         libsql://db.example.com or http://127.0.0.1:8080
+                         (default: file:watch-log.db)
+  --db-token T           token for that server (better: SAGE_STREAM_DB_TOKEN)
+  --db-spool PATH        where events wait while the database is unreachable
+                         (default: beside a file:, else ./watch-log-spool.db)
   --no-log               do not record a watch log (and serve no admin)
   --admin-token T        token for the admin at /admin (16+ bytes; default: a random
                          one, printed at start-up)
@@ -131,8 +144,13 @@ Options:
   --quiet                no access log on stderr
   --help                 show this help
 
-Environment: SAGE_STREAM_SIGNING_SECRET and SAGE_STREAM_ADMIN_TOKEN stand in for
---signing-secret and --admin-token, so secrets stay out of the process list.
+Environment: SAGE_STREAM_SIGNING_SECRET, SAGE_STREAM_ADMIN_TOKEN and
+SAGE_STREAM_DB_TOKEN stand in for --signing-secret, --admin-token and --db-token,
+so secrets stay out of the process list.
+
+The server starts and streams while the watch-log database is unreachable: events
+wait in the spool and are written when it is back. SIGINT, SIGTERM and SIGHUP stop
+it cleanly (the watch log is written or spooled first).
 `;
 
 const VALUE_FLAGS = new Set([
@@ -146,6 +164,8 @@ const VALUE_FLAGS = new Set([
   "cors",
   "signing-secret",
   "db",
+  "db-token",
+  "db-spool",
   "admin-token",
 ]);
 const BOOLEAN_FLAGS = new Set(["no-log", "player", "no-player", "quiet", "help"]);
@@ -271,8 +291,23 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         options.signingSecret = value;
         break;
       case "db":
-        if (value === "") return { ok: false, error: "--db needs a libSQL URL, such as file:watch-log.db" };
+        if (!/^(file:|libsql:|https?:|wss?:|:memory:$)/i.test(value)) {
+          return {
+            ok: false,
+            error: "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://",
+          };
+        }
         options.db = value;
+        dbGiven = true;
+        break;
+      case "db-token":
+        if (value === "") return { ok: false, error: "--db-token needs the libSQL server's token" };
+        options.dbToken = value;
+        dbGiven = true;
+        break;
+      case "db-spool":
+        if (value === "") return { ok: false, error: "--db-spool needs a file path" };
+        options.dbSpool = value;
         dbGiven = true;
         break;
       case "admin-token":
@@ -283,7 +318,9 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         break;
     }
   }
-  if (dbGiven && !options.log) return { ok: false, error: "--db and --no-log cannot be used together" };
+  if (dbGiven && !options.log) {
+    return { ok: false, error: "--db, --db-token and --db-spool cannot be used with --no-log" };
+  }
   if (options.adminToken !== undefined && !options.log) {
     return {
       ok: false,
@@ -326,6 +363,26 @@ export function withAccessLog(
   };
 }
 
+/** Signals that stop the server cleanly: SIGHUP too, which would otherwise kill it unflushed. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How long start-up waits for the watch-log database before serving without it. */
+const STARTUP_CHECK_MS = 3000;
+
+function _within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** An error's message without the database token, which a driver may echo. */
+function _message(error: unknown, token: string | undefined): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return token ? text.split(token).join("***") : text;
+}
+
 /** 24 random bytes, base64url: the admin token made when none is given. */
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
@@ -333,13 +390,14 @@ function randomToken(): string {
 }
 
 /**
- * Runs the command-line server until SIGINT, SIGTERM or `options.signal`: then in-flight
+ * Runs the command-line server until SIGINT, SIGTERM, SIGHUP or `options.signal`: then in-flight
  * streams are cut off, their files released, and the watch log flushed and closed.
  *
  * @param args The command line, such as `process.argv.slice(2)`.
  * @param options Where to write, and a signal to stop, see {@linkcode MainOptions}.
  * @returns The exit code: `0` after a clean stop or `--help`, `2` for a bad command line, `1`
- *   when the server or the watch log cannot start.
+ *   when the server cannot start. An unreachable watch-log database does not stop it: events
+ *   wait in the spool.
  *
  * @example Usage
  * ```ts ignore
@@ -373,14 +431,29 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   }
 
   let watchLog: WatchLogger | null = null;
+  let watchLogState = "";
   if (cli.log) {
+    const where = redactUrl(cli.db);
     try {
-      watchLog = createWatchLogger({ url: cli.db });
-      await watchLog.client(); // opens and migrates now, so a bad --db fails at start
+      watchLog = createWatchLogger({
+        url: cli.db,
+        authToken: cli.dbToken,
+        spoolPath: cli.dbSpool,
+        onError: (error) =>
+          stderr.write(`sage-stream: watch log (${where}): ${_message(error, cli.dbToken)}\n`),
+      });
     } catch (error) {
-      stderr.write(`sage-stream: cannot open the watch log "${cli.db}": ${(error as Error).message}\n`);
-      await watchLog?.close().catch(() => {});
-      return 1;
+      stderr.write(`sage-stream: cannot use the watch log "${where}": ${_message(error, cli.dbToken)}\n`);
+      return 2;
+    }
+    // Streaming never waits on the database: an unreachable one is reported, not fatal.
+    try {
+      await _within(STARTUP_CHECK_MS, watchLog.flush());
+      watchLogState = `  Watch log: ${where}\n`;
+    } catch (error) {
+      watchLogState = `  Watch log: ${where} is unavailable (${
+        _message(error, cli.dbToken)
+      }); events wait in the spool until it is back\n`;
     }
   }
 
@@ -423,17 +496,16 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     const shown = cli.adminToken === undefined ? `token: ${adminToken}` : "token from --admin-token";
     banner += `  Admin:  ${base}/admin/  (${shown})\n`;
   }
+  banner += watchLogState;
   stdout.write(banner); // one write, so readers of the Listening line see the rest with it
 
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      for (const name of STOP_SIGNALS) process.off(name, stop);
       signal?.removeEventListener("abort", stop);
       resolve();
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    for (const name of STOP_SIGNALS) process.on(name, stop);
     if (signal?.aborted) stop();
     else signal?.addEventListener("abort", stop);
   });

@@ -10,6 +10,7 @@ import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../src/c
 import { runtime } from "../src/runtime/mod.ts";
 import { createWatchLogger } from "../src/watch_log/mod.ts";
 import { patternBytes, tempDir } from "./_fixtures.ts";
+import { closedPort } from "./watch_log/_helpers.ts";
 
 const CLI = resolve(import.meta.dirname ?? ".", "../src/cli.ts");
 const { dir: base, cleanup } = tempDir("sage-cli-");
@@ -45,9 +46,14 @@ interface RunningCli {
 
 function spawnCli(
   args: string[],
+  env: Record<string, string> = {},
 ): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
   const argv = runtime.name === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
-  const child = spawn(process.execPath, argv, { cwd: base, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, argv, {
+    cwd: base,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
@@ -56,8 +62,8 @@ function spawnCli(
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function startCli(args: string[]): Promise<RunningCli> {
-  const running = spawnCli(["--root", root, "--port", "0", ...args]);
+async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningCli> {
+  const running = spawnCli(["--root", root, "--port", "0", ...args], env);
   const port = await until("the Listening line", () => {
     if (running.child.exitCode !== null) throw new Error(`CLI exited: ${running.stderr()}`);
     const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(running.stdout());
@@ -70,7 +76,7 @@ async function startCli(args: string[]): Promise<RunningCli> {
  * Sends a signal by pid: Deno's `child.kill()` reports the signal as the exit cause even when
  * the child handled it and exited with a code.
  */
-function signal(cli: RunningCli, name: "SIGTERM" | "SIGINT"): void {
+function signal(cli: RunningCli, name: "SIGTERM" | "SIGINT" | "SIGHUP"): void {
   process.kill(cli.child.pid!, name);
 }
 
@@ -194,7 +200,11 @@ test("parseArgs: bad command lines are explained", () => {
     [["--signing-secret", "short"], "--signing-secret must be at least 16 bytes long"],
     [["--no-log=yes"], "--no-log takes no value"],
     [["--trust-proxy=x"], '--trust-proxy must be a whole number from 0 to 100, got "x"'],
-    [["--db", "file:x.db", "--no-log"], "--db and --no-log cannot be used together"],
+    [["--db", "file:x.db", "--no-log"], "--db, --db-token and --db-spool cannot be used with --no-log"],
+    [["--db-token", "t0ken", "--no-log"], "--db, --db-token and --db-spool cannot be used with --no-log"],
+    [["--db", "watch-log.db"], "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://"],
+    [["--db", "postgres://x"], "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://"],
+    [["--db-spool="], "--db-spool needs a file path"],
     [["--root="], "--root must not be empty"],
   ];
   for (const [args, error] of cases) assert.deepEqual(parseArgs(args), { ok: false, error }, args.join(" "));
@@ -322,6 +332,70 @@ test("CLI (child process): the watch log is on by default and flushed on SIGINT;
     await reader.close();
   }
 });
+
+test("CLI (child process): SIGHUP is a clean stop: the watch log is written first", async () => {
+  const db = join(base, "hup.db");
+  const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
+  try {
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+        headers: { range: `bytes=${i * 100}-${i * 100 + 99}` },
+      });
+      await res.arrayBuffer();
+    }
+  } finally {
+    signal(cli, "SIGHUP");
+  }
+  assert.equal(await cli.exited, 0);
+  const reader = createWatchLogger({ url: `file:${db}` });
+  try {
+    assert.equal((await reader.listEvents({ limit: 100 })).items.length, 20);
+  } finally {
+    await reader.close();
+  }
+});
+
+test(
+  "CLI (child process): an unreachable database server does not stop streaming; events wait in the spool, no token shown",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const port = await closedPort();
+    const token = "tok-" + "s3cr3t".repeat(6);
+    const spool = join(base, "unreachable-spool.db");
+    const cli = await startCli(
+      ["--db", `http://127.0.0.1:${port}`, "--db-spool", spool, "--quiet"],
+      { SAGE_STREAM_DB_TOKEN: token },
+    );
+    try {
+      assert.match(
+        cli.stdout(),
+        new RegExp(`Watch log: http://127\\.0\\.0\\.1:${port}/? is unavailable \\(`),
+      );
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+          headers: { range: "bytes=0-99" },
+        });
+        assert.equal(res.status, 206);
+        assert.equal((await res.arrayBuffer()).byteLength, 100);
+      }
+    } finally {
+      signal(cli, "SIGTERM");
+    }
+    assert.equal(await cli.exited, 0);
+    assert.ok(!cli.stdout().includes(token) && !cli.stderr().includes(token), "the token is never printed");
+    // the spooled events reach the database once it is there (here: a file, via the same spool)
+    const db = `file:${join(base, "after-outage.db")}`;
+    const next = createWatchLogger({ url: db, spoolPath: spool, inWorker: false });
+    try {
+      await next.flush();
+      assert.equal((await next.listEvents({ limit: 10 })).items.length, 3);
+    } finally {
+      await next.close();
+    }
+  },
+);
 
 test("CLI (child process): SIGTERM with streams in flight closes them and exits promptly", async () => {
   const cli = await startCli(["--no-log", "--quiet", "--max-chunk", "0"]);
