@@ -53,32 +53,41 @@ const EXPORT_CHUNK = 1000;
 
 /**
  * A CSV body: the header line, then the rows `fetchRows(offset, limit)` returns, a chunk of
- * queries at a time as the client reads, up to `maxRows` rows.
+ * queries at a time as the client reads, up to `maxRows` rows. The first chunk is read before
+ * this resolves, so a database that cannot be read is known before any status is sent; a
+ * later chunk that fails errors the stream, which the runtime ends without the final chunk
+ * (HTTP/1.1) or with a reset (HTTP/2), so a client never takes a cut export for a whole one.
  *
  * @param columns The columns.
  * @param fetchRows Reads one page of rows.
  * @param maxRows The most rows exported.
  * @returns The body.
+ * @throws What the first `fetchRows` call rejects with.
  */
-export function csvExportBody<T>(
+export async function csvExportBody<T>(
   columns: readonly CsvColumn<T>[],
   fetchRows: (offset: number, limit: number) => Promise<readonly T[]>,
   maxRows: number,
-): ReadableStream<Uint8Array> {
+): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder();
-  let offset = 0;
+  const lines = (rows: readonly T[]) => csvLines(rows.map((row) => columns.map(([, cell]) => cell(row))));
+  let limit = Math.min(EXPORT_CHUNK, maxRows); // maxRows is at least 1
+  let rows = await fetchRows(0, limit);
+  let offset = rows.length;
+  // each call closes the stream when it has read the last rows, so no pull ends without a chunk
+  // or a close (a reader would wait forever)
+  const done = () => rows.length < limit || offset >= maxRows;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(encoder.encode(csvLines([columns.map(([header]) => header)])));
+      controller.enqueue(encoder.encode(csvLines([columns.map(([header]) => header)]) + lines(rows)));
+      if (done()) controller.close();
     },
     async pull(controller) {
-      const limit = Math.min(EXPORT_CHUNK, maxRows - offset);
-      const rows = limit > 0 ? await fetchRows(offset, limit) : [];
+      limit = Math.min(EXPORT_CHUNK, maxRows - offset);
+      rows = await fetchRows(offset, limit);
       offset += rows.length;
-      if (rows.length > 0) {
-        controller.enqueue(encoder.encode(csvLines(rows.map((row) => columns.map(([, cell]) => cell(row))))));
-      }
-      if (rows.length < limit || offset >= maxRows || limit <= 0) controller.close();
+      if (rows.length > 0) controller.enqueue(encoder.encode(lines(rows)));
+      if (done()) controller.close();
     },
   });
 }

@@ -19,15 +19,20 @@ import {
   loginPage,
   type PageContext,
   requestsPage,
+  unavailablePage,
   viewingsPage,
 } from "./pages.ts";
 import { type AdminQuery, EVENT_SORTS, parseAdminQuery, VIEWING_SORTS } from "./query.ts";
 import { STYLESHEET } from "../html/style.ts";
 import { createAdminAccess } from "./access.ts";
 import { json, text } from "./responses.ts";
+import { RETRY_AFTER_SECONDS, unavailableCsv, unavailableJson } from "./unavailable.ts";
+import { loggerStats, readWithin, WatchLogUnavailableError } from "./watch_log_read.ts";
 
 export { escapeHtml, html, type HtmlValue, SafeHtml } from "../html/html.ts";
 export { csvCell } from "./csv.ts";
+export { RETRY_AFTER_SECONDS, type UnavailableBody } from "./unavailable.ts";
+export { type UnavailableReason, WatchLogUnavailableError } from "./watch_log_read.ts";
 
 /**
  * The answer of {@linkcode AdminHandlerOptions.authorize}: `true` lets the request in, `false`
@@ -99,6 +104,24 @@ export interface AdminHandlerOptions {
   isHttps?: (req: Request) => boolean;
   /** The current time, for the period filters in tests. Defaults to the clock. */
   now?: () => Date;
+  /**
+   * Longest wait, in ms, for each read of the watch log (a page makes one; a CSV export one per
+   * 1000 rows). A read that takes longer, or fails, makes the answer "watch log unavailable"
+   * (pages and JSON `200`, CSV `424`), so a database that is down, locked or unreachable never
+   * holds a page. The read itself is not cancelled.
+   *
+   * @default {3000}
+   */
+  queryTimeoutMs?: number;
+  /**
+   * Receives the error of each read that failed or timed out: a
+   * {@linkcode WatchLogUnavailableError} whose `cause` is the database's own error. That
+   * error's message may quote the database URL, tokens included; pages and JSON never show
+   * it, only a short code.
+   *
+   * @default {(err) => console.error("admin:", err.message)}
+   */
+  onQueryError?: (error: WatchLogUnavailableError) => void;
 }
 
 /** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
@@ -126,6 +149,8 @@ interface AdminRoute {
   /** The sort keys the route takes; others are `400`. */
   sorts?: readonly string[];
   handle(context: RouteContext): Response | Promise<Response>;
+  /** The answer while the watch log cannot be read; routes without one never read it. */
+  unavailable?(context: RouteContext, error: WatchLogUnavailableError): Response;
 }
 
 /**
@@ -144,6 +169,20 @@ interface AdminRoute {
  * (path contains, ignoring ASCII case), `ip=ADDRESS`, `sort=KEY&order=asc|desc`, `page=N`,
  * `limit=N`. Bad values are answered `400`. Requests without valid credentials get `401`
  * (the login form for pages). Nothing can be added, changed or deleted.
+ *
+ * JSON answers have `"available": true`, and `/api/summary` also `"logger"`: the watch
+ * logger's counters (`stats()`), or `null` when `queries` is not a logger. While the watch log
+ * cannot be read (each read waits at most `queryTimeoutMs`), every route still answers at once,
+ * below 500, with `Retry-After`:
+ *
+ * | route | status | body |
+ * | --- | --- | --- |
+ * | pages | `200` | the layout, a `role="alert"` notice "The watch log database is unavailable right now", the logger's counters |
+ * | `/admin/api/…` | `200` | `{ "available": false, "error": "watch log unavailable", "reason": "failed" \| "timeout", "cause": "SQLITE_NOTADB", "retryAfter": 10, "logger": {…} \| null }` |
+ * | `….csv` | `424` | `text/plain`: `watch log unavailable (…): try again later …`; an export cut short by a later failure ends the transfer with an error |
+ *
+ * No page or body holds the database's error text, URL or token: only a code
+ * (`SQLITE_NOTADB`, `ECONNREFUSED`), an error class name or `timeout`.
  *
  * @param options The data and the credentials, see {@linkcode AdminHandlerOptions}.
  * @returns The handler.
@@ -180,6 +219,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     clientAddress = (req: Request, info: unknown) => runtime.clientAddress(req, info),
     isHttps,
     now = () => new Date(),
+    queryTimeoutMs = 3000,
+    onQueryError = (error: WatchLogUnavailableError) => console.error("admin:", error.message),
   } = options ?? {} as AdminHandlerOptions;
   if (!queries || typeof queries.listViewings !== "function" || typeof queries.summary !== "function") {
     throw new TypeError('Cannot create admin handler: "queries" must be a watch logger or watch-log queries');
@@ -196,11 +237,11 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     throw new TypeError(`Cannot create admin handler: "basePath" must start with "/", got "${basePath}"`);
   }
   for (
-    const [name, value, max] of [["pageSize", pageSize, 1000], [
-      "maxExportRows",
-      maxExportRows,
-      10_000_000,
-    ]] as const
+    const [name, value, max] of [
+      ["pageSize", pageSize, 1000],
+      ["maxExportRows", maxExportRows, 10_000_000],
+      ["queryTimeoutMs", queryTimeoutMs, 600_000],
+    ] as const
   ) {
     if (!Number.isInteger(value) || value < 1 || value > max) {
       throw new RangeError(`Cannot create admin handler: "${name}" must be a whole number from 1 to ${max}`);
@@ -227,21 +268,35 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     return { ...q.filter, sort, order: q.order, limit: q.limit, offset: (q.page - 1) * q.limit };
   }
 
-  function csv(req: Request, route: string, q: AdminQuery): Response {
+  /** One bounded read of the watch log; throws {@linkcode WatchLogUnavailableError}. */
+  async function read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await readWithin(query, queryTimeoutMs);
+    } catch (error) {
+      try {
+        onQueryError(error as WatchLogUnavailableError);
+      } catch {
+        // the hook must not turn an "unavailable" answer into a 500
+      }
+      throw error;
+    }
+  }
+
+  async function csv(req: Request, route: string, q: AdminQuery): Promise<Response> {
     const viewings = route === "/viewings.csv";
-    const body = viewings
+    const body = await (viewings
       ? csvExportBody(
         VIEWING_CSV_COLUMNS,
         async (offset, limit) =>
-          (await queries.listViewings({ ...listOptions(q, VIEWING_SORTS), limit, offset })).items,
+          (await read(() => queries.listViewings({ ...listOptions(q, VIEWING_SORTS), limit, offset }))).items,
         maxExportRows,
       )
       : csvExportBody(
         EVENT_CSV_COLUMNS,
         async (offset, limit) =>
-          (await queries.listEvents({ ...listOptions(q, EVENT_SORTS), limit, offset })).items,
+          (await read(() => queries.listEvents({ ...listOptions(q, EVENT_SORTS), limit, offset }))).items,
         maxExportRows,
-      );
+      ));
     const name = `${viewings ? "viewings" : "requests"}-${formatTime(now()).slice(0, 10)}.csv`;
     const h = securityHeaders();
     h.set("content-type", "text/csv; charset=utf-8");
@@ -264,9 +319,29 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   }
 
   const viewings = (q: AdminQuery) =>
-    queries.listViewings(listOptions(q, VIEWING_SORTS as readonly ViewingSort[]));
+    read(() => queries.listViewings(listOptions(q, VIEWING_SORTS as readonly ViewingSort[])));
   const events = (q: AdminQuery) =>
-    queries.listEvents(listOptions(q, EVENT_SORTS as readonly WatchEventSort[]));
+    read(() => queries.listEvents(listOptions(q, EVENT_SORTS as readonly WatchEventSort[])));
+  const summary = (q: AdminQuery) => read(() => queries.summary(q.filter));
+
+  // the answers while the watch log cannot be read, per kind of route
+  const pageUnavailable =
+    (page: AdminPage) => ({ req, url, session }: RouteContext, e: WatchLogUnavailableError) =>
+      htmlResponse(
+        req,
+        unavailablePage(
+          context(session!),
+          page,
+          e.shortCause,
+          loggerStats(queries),
+          url.pathname + url.search,
+        ),
+        200,
+        { "retry-after": String(RETRY_AFTER_SECONDS) },
+      );
+  const jsonUnavailable = ({ req }: RouteContext, e: WatchLogUnavailableError) =>
+    unavailableJson(req, e, loggerStats(queries));
+  const csvUnavailable = ({ req }: RouteContext, e: WatchLogUnavailableError) => unavailableCsv(req, e);
   const READ = ["GET", "HEAD"] as const;
   // Every path of the admin, once: its methods, whether it needs credentials and what a
   // refusal looks like ("page": HTML; "data": JSON), the sort keys it takes, and its answer.
@@ -276,7 +351,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       kind: "page",
       page: "dashboard",
       handle: async ({ req, q, session }) =>
-        htmlResponse(req, dashboardPage(context(session!), q!, await queries.summary(q!.filter))),
+        htmlResponse(req, dashboardPage(context(session!), q!, await summary(q!), loggerStats(queries))),
+      unavailable: pageUnavailable("dashboard"),
     },
     "/viewings": {
       methods: READ,
@@ -285,6 +361,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       sorts: VIEWING_SORTS,
       handle: async ({ req, q, session }) =>
         htmlResponse(req, viewingsPage(context(session!), q!, await viewings(q!))),
+      unavailable: pageUnavailable("viewings"),
     },
     "/requests": {
       methods: READ,
@@ -293,35 +370,42 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       sorts: EVENT_SORTS,
       handle: async ({ req, q, session }) =>
         htmlResponse(req, requestsPage(context(session!), q!, await events(q!))),
+      unavailable: pageUnavailable("requests"),
     },
     "/viewings.csv": {
       methods: READ,
       kind: "data",
       sorts: VIEWING_SORTS,
       handle: ({ req, q }) => csv(req, "/viewings.csv", q!),
+      unavailable: csvUnavailable,
     },
     "/requests.csv": {
       methods: READ,
       kind: "data",
       sorts: EVENT_SORTS,
       handle: ({ req, q }) => csv(req, "/requests.csv", q!),
+      unavailable: csvUnavailable,
     },
     "/api/summary": {
       methods: READ,
       kind: "data",
-      handle: async ({ req, q }) => json(req, 200, await queries.summary(q!.filter)),
+      handle: async ({ req, q }) =>
+        json(req, 200, { available: true, ...await summary(q!), logger: loggerStats(queries) }),
+      unavailable: jsonUnavailable,
     },
     "/api/viewings": {
       methods: READ,
       kind: "data",
       sorts: VIEWING_SORTS,
-      handle: async ({ req, q }) => json(req, 200, await viewings(q!)),
+      handle: async ({ req, q }) => json(req, 200, { available: true, ...await viewings(q!) }),
+      unavailable: jsonUnavailable,
     },
     "/api/requests": {
       methods: READ,
       kind: "data",
       sorts: EVENT_SORTS,
-      handle: async ({ req, q }) => json(req, 200, await events(q!)),
+      handle: async ({ req, q }) => json(req, 200, { available: true, ...await events(q!) }),
+      unavailable: jsonUnavailable,
     },
     "/style.css": { methods: READ, kind: "public", handle: ({ req }) => stylesheet(req) },
     "/login": {
@@ -357,6 +441,16 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     if (q.sort !== "" && route.sorts !== undefined && !route.sorts.includes(q.sort)) {
       return refuse(`"sort" must be one of ${route.sorts.join(", ")}, got "${q.sort}"`);
     }
-    return route.handle({ req, url, client, q, session });
+    return answer(route, { req, url, client, q, session });
   };
+
+  /** The route's answer, or its "unavailable" answer when a read of the watch log gave up. */
+  async function answer(route: AdminRoute, context: RouteContext): Promise<Response> {
+    try {
+      return await route.handle(context);
+    } catch (error) {
+      if (!(error instanceof WatchLogUnavailableError) || route.unavailable === undefined) throw error;
+      return route.unavailable(context, error);
+    }
+  }
 }

@@ -10,6 +10,7 @@ import type {
   ViewingRecord,
   WatchEventRecord,
   WatchLogList,
+  WatchLogStats,
   WatchLogSummary,
 } from "../watch_log/types.ts";
 import { fillDays, viewsChart } from "./chart.ts";
@@ -115,6 +116,89 @@ export function errorPage(ctx: PageContext, page: AdminPage, message: string): S
   );
 }
 
+function plural(n: number, one: string, many = one + "s"): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The watch logger's counters, for operators: whether the database takes events, and how many
+ * wait in memory, wait in the spool, or were lost.
+ */
+function writerPanel(stats: WatchLogStats): SafeHtml {
+  const card = (value: number, label: string, id: string) =>
+    html`<div class="card" id="${id}"><b>${value}</b><span>${label}</span></div>`;
+  return html`
+    <h2>Watch log writer</h2>
+    <p id="writer-state">${stats.available
+      ? "The last write to the database succeeded."
+      : "The last write to the database failed; events wait in the spool and are retried."}</p>
+    <div class="cards" id="writer-stats">${card(
+      stats.spooled,
+      "waiting in the spool",
+      "writer-spooled",
+    )}${card(
+      stats.queued,
+      "waiting in memory",
+      "writer-queued",
+    )}${card(stats.dropped, "lost", "writer-dropped")}${card(
+      stats.written,
+      "written",
+      "writer-written",
+    )}</div>
+  `;
+}
+
+/** A notice at the top of the dashboard while writes fail, though reads still work. */
+function writeFailureNotice(stats: WatchLogStats | null): SafeHtml | "" {
+  if (stats === null || stats.available) return "";
+  return html`<p class="error" role="status" id="write-failing">Writes to the watch log database are failing
+    right now: ${plural(stats.spooled + stats.queued, "event")} waiting in the spool and in memory will
+    appear here when the database takes them again.</p>`;
+}
+
+/**
+ * The page shown instead of a dashboard or a listing while the watch log cannot be read:
+ * the layout and navigation, a notice (`role="alert"`), the writer's counters and a link to
+ * try again. Shows no database text: only `cause`, a code or class name.
+ *
+ * @param ctx The page context.
+ * @param page The page asked for.
+ * @param cause `"timeout"` or a short cause (`"SQLITE_NOTADB"`).
+ * @param stats The logger's counters, or `null`.
+ * @param retry The link to try again (the path and query asked for).
+ * @returns The page.
+ */
+export function unavailablePage(
+  ctx: PageContext,
+  page: AdminPage,
+  cause: string,
+  stats: WatchLogStats | null,
+  retry: string,
+): SafeHtml {
+  const heading = { dashboard: "Dashboard", viewings: "Viewings", requests: "Requests" }[page];
+  const why = cause === "timeout" ? "it did not answer in time" : `cause: ${cause}`;
+  return layout(
+    ctx,
+    page,
+    heading,
+    html`
+      <h1>${heading}</h1>
+      <div class="error" role="alert" id="watch-log-unavailable">
+        <p><strong>The watch log database is
+        unavailable right now</strong> (${why}).</p>
+        <p>Streaming is not affected: events are kept in the spool
+        and will appear here when the database is back.${stats === null ? "" : html`
+          ${plural(
+            stats.spooled,
+            "event",
+          )} waiting in the spool.
+        `}</p>
+      </div>
+      <p><a href="${retry}">Try again</a></p>${stats === null ? "" : writerPanel(stats)}
+    `,
+  );
+}
+
 function filterForm(ctx: PageContext, page: AdminPage, q: AdminQuery): SafeHtml {
   const option = (value: string, label: string, current: string) =>
     html`
@@ -203,9 +287,15 @@ function yesNo(value: boolean): string {
  * @param ctx The page context.
  * @param q The query.
  * @param summary The summary for its filters.
+ * @param stats The watch logger's counters, or `null` when the admin reads without a logger.
  * @returns The page.
  */
-export function dashboardPage(ctx: PageContext, q: AdminQuery, summary: WatchLogSummary): SafeHtml {
+export function dashboardPage(
+  ctx: PageContext,
+  q: AdminQuery,
+  summary: WatchLogSummary,
+  stats: WatchLogStats | null = null,
+): SafeHtml {
   const from = q.filter.from === undefined ? undefined : new Date(q.filter.from);
   const to = q.filter.to === undefined ? undefined : new Date(q.filter.to);
   const days = fillDays(summary.viewsPerDay, from, to);
@@ -227,7 +317,7 @@ export function dashboardPage(ctx: PageContext, q: AdminQuery, summary: WatchLog
     "dashboard",
     "Dashboard",
     html`
-      <h1>Dashboard</h1>${filterForm(ctx, "dashboard", q)}
+      <h1>Dashboard</h1>${writeFailureNotice(stats)}${filterForm(ctx, "dashboard", q)}
       <div class="cards">${card(summary.viewings, "viewings", "stat-viewings")}${card(
         summary.uniqueViewers,
         "unique viewers",
@@ -253,7 +343,12 @@ export function dashboardPage(ctx: PageContext, q: AdminQuery, summary: WatchLog
             <td colspan="5">No viewings</td>
           </tr>
         `}</tbody>
-      </table><p class="actions"><a href="${ctx.base}/api/summary${queryString(q, { page: "" })}">JSON</a></p>
+      </table><p class="actions"><a href="${ctx.base}/api/summary${queryString(q, {
+        page: "",
+      })}">JSON</a></p>${stats ===
+          null
+        ? ""
+        : writerPanel(stats)}
     `,
   );
 }
@@ -323,6 +418,16 @@ export function viewingsPage(ctx: PageContext, q: AdminQuery, list: WatchLogList
   );
 }
 
+// Bun hands a file body to the kernel (zero-copy), so nothing counts what the client took.
+const UNKNOWN_DELIVERED = "The runtime could not tell how many bytes the client received";
+
+/** Bytes delivered, or "unknown" (with the planned length in its tooltip) where not observable. */
+function deliveredCell(e: WatchEventRecord): SafeHtml {
+  if (e.bytesDelivered !== null) return html`<td class="num">${formatBytes(e.bytesDelivered)}</td>`;
+  const title = `${UNKNOWN_DELIVERED}; ${formatBytes(e.bytesPlanned)} were planned`;
+  return html`<td class="num"><span class="muted unknown" title="${title}">unknown</span></td>`;
+}
+
 function rangeText(e: WatchEventRecord): string {
   if (e.rangeStart === null || e.rangeEnd === null) return "–";
   const span = `${e.rangeStart}-${e.rangeEnd}/${e.fileSize ?? "*"}`;
@@ -353,7 +458,7 @@ export function requestsPage(
         <td>${e.clientIp ?? "–"}</td>
         <td class="num">${e.status}</td>
         <td>${rangeText(e)}</td>
-        <td class="num">${formatBytes(e.bytesDelivered ?? e.bytesPlanned)}</td>
+        ${deliveredCell(e)}
         <td class="num">${Math.round(e.durationMs)} ms</td>
         <td>${yesNo(e.aborted)}</td>
         <td class="ua">${e.userAgent ?? ""}</td>
@@ -380,7 +485,7 @@ export function requestsPage(
             "status",
             "Status",
             true,
-          )}<th>Range</th>${sortHeader(ctx, p, q, "bytes", "Bytes", true)}${sortHeader(
+          )}<th>Range</th>${sortHeader(ctx, p, q, "bytes", "Delivered", true)}${sortHeader(
             ctx,
             p,
             q,

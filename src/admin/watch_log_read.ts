@@ -1,0 +1,97 @@
+/**
+ * The admin's reads of the watch log, each bounded in time: a read that fails or does not
+ * answer in time becomes a {@linkcode WatchLogUnavailableError}, which the routes answer with
+ * a "watch log unavailable" state below 500 instead of a 5xx or a hanging page.
+ *
+ * @module
+ */
+
+import type { WatchLogQueries, WatchLogStats } from "../watch_log/types.ts";
+
+/** Why a read gave up: the database failed, or did not answer within the timeout. */
+export type UnavailableReason = "failed" | "timeout";
+
+// Only a code such as SQLITE_NOTADB or ECONNREFUSED leaves the error's message: the rest may
+// quote the database URL, with its authToken parameter (libSQL's URL_INVALID does).
+const CODE_REGEXP = /^([A-Z][A-Z0-9_]{2,39}):/;
+const NAME_REGEXP = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+
+/**
+ * A short cause, safe to show in a page: the error's code (`SQLITE_NOTADB`, `SQLITE_BUSY`,
+ * `ECONNREFUSED`) where its message starts with one, else its class name, never its text.
+ *
+ * @param error What the read rejected with.
+ * @returns The cause.
+ */
+export function shortCause(error: unknown): string {
+  if (!(error instanceof Error)) return "Error";
+  const code = CODE_REGEXP.exec(String(error.message))?.[1];
+  if (code !== undefined) return code;
+  return NAME_REGEXP.test(error.name) ? error.name : "Error";
+}
+
+/** A read of the watch log that failed or timed out; its message holds no database text. */
+export class WatchLogUnavailableError extends Error {
+  /** Failed or timed out. */
+  readonly reason: UnavailableReason;
+  /** `"timeout"` or {@linkcode shortCause} of the failure: safe to show. */
+  readonly shortCause: string;
+  /**
+   * Creates the error.
+   *
+   * @param reason Failed or timed out.
+   * @param shortCause What to show as the cause.
+   * @param error The original error, kept as `cause` for `onQueryError` (not safe to show).
+   */
+  constructor(reason: UnavailableReason, shortCause: string, error: unknown) {
+    super(`watch log unavailable (${shortCause})`, { cause: error });
+    this.name = "WatchLogUnavailableError";
+    this.reason = reason;
+    this.shortCause = shortCause;
+  }
+}
+
+/**
+ * Runs `read`, waiting for it at most `timeoutMs`. The read is not cancelled on timeout (the
+ * queries take no signal); its late answer or error is ignored.
+ *
+ * @param read The query.
+ * @param timeoutMs The longest wait, in ms.
+ * @returns What `read` resolved with.
+ * @throws {WatchLogUnavailableError} When `read` rejects, throws, or takes longer.
+ */
+export async function readWithin<T>(read: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`the watch log did not answer within ${timeoutMs} ms`);
+      error.name = "TimeoutError";
+      reject(new WatchLogUnavailableError("timeout", "timeout", error));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([(async () => await read())(), timeout]);
+  } catch (error) {
+    if (error instanceof WatchLogUnavailableError) throw error;
+    throw new WatchLogUnavailableError("failed", shortCause(error), error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The logger's counters when `queries` is a watch logger (read-only queries have none), or
+ * `null`. Never throws: the counters are for display only.
+ *
+ * @param queries What the admin reads from.
+ * @returns The counters, or `null`.
+ */
+export function loggerStats(queries: WatchLogQueries): WatchLogStats | null {
+  const stats = (queries as { stats?: unknown }).stats;
+  if (typeof stats !== "function") return null;
+  try {
+    return stats.call(queries) as WatchLogStats;
+  } catch {
+    return null;
+  }
+}
