@@ -220,7 +220,7 @@ export class WriteEngine {
     }
     if (this.#failures > 0) {
       await this.#spoolQueued("the queue was full and the spool could not take it");
-      this.#wake(Math.max(0, this.#nextAttempt - Date.now()));
+      if (this.#pending()) this.#wake(Math.max(0, this.#nextAttempt - Date.now()));
     } else if (this.#queue.length > 0) {
       this.#wake(this.#o.flushIntervalMs);
     }
@@ -280,11 +280,18 @@ export class WriteEngine {
     }
   }
 
+  /** Whether events wait, in memory or in the spool. */
+  #pending(): boolean {
+    return this.#queue.length > 0 || (this.#spool?.count ?? 0) > 0;
+  }
+
+  /** Counts a failure and schedules the retry (a failed flush() must not leave the spool waiting). */
   #fail(error: unknown): void {
     this.#connection.reset(error);
     this.#failures++;
     this.#nextAttempt = Date.now() + this.#backoff();
     this.#counters.failedWrites++;
+    if (this.#pending()) this.#wake(this.#nextAttempt - Date.now());
     this.#o.onChange?.();
   }
 
