@@ -1,12 +1,17 @@
 // Internal: turns an async generator into a pull-based ReadableStream whose cancellation
 // finishes the generator (running its `finally`, which releases files).
 
-/** Wraps `chunks` in a stream that pulls one chunk per read and reports when it ends. */
+/**
+ * Wraps `chunks` in a stream that pulls one chunk per read and reports when it ends. A chunk
+ * is counted once the consumer reads past it (asks for the next one, or the end): a chunk it
+ * still holds when it cancels is not counted, as the runtime's server may not have sent it.
+ */
 export function streamFromGenerator(
   chunks: AsyncGenerator<Uint8Array, void, undefined>,
   onEnd: (bytes: number, aborted: boolean) => void,
 ): ReadableStream<Uint8Array> {
   let bytes = 0;
+  let inFlight = 0;
   let ended = false;
   const end = (aborted: boolean) => {
     if (ended) return;
@@ -15,13 +20,15 @@ export function streamFromGenerator(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      bytes += inFlight;
+      inFlight = 0;
       try {
         const next = await chunks.next();
         if (next.done) {
           end(false);
           controller.close();
         } else {
-          bytes += next.value.byteLength;
+          inFlight = next.value.byteLength;
           controller.enqueue(next.value);
         }
       } catch (error) {
@@ -33,5 +40,6 @@ export function streamFromGenerator(
       end(true);
       await chunks.return(undefined);
     },
+    // highWaterMark 0: pull only on a read, so a pull means the previous chunk was taken
   }, { highWaterMark: 0 });
 }

@@ -55,15 +55,21 @@ export interface StreamEvent {
   /** The body length announced in `Content-Length` (`0` for HEAD and bodiless statuses). */
   bytesPlanned: number;
   /**
-   * Body bytes handed to the runtime before the body ended, or `null` where JavaScript does not
-   * see them (Bun sends single ranges straight from the file).
+   * Body bytes the runtime took from the body and wrote on toward the client before it ended
+   * (a chunk it still held when the client went away is not counted), or `null` when unknown:
+   * Bun sends single ranges straight from the file, so there it is the length when the
+   * response completed and `null` when it was cut short. Bytes still in socket buffers are
+   * invisible to both runtimes: this is an upper bound on what the client received.
    */
   bytesDelivered: number | null;
   /** When `serveStream` was called. */
   startedAt: Date;
   /** Milliseconds from the call until the body ended (or until the response, without a body). */
   durationMs: number;
-  /** Whether the client went away before the whole body was sent. */
+  /**
+   * Whether the body ended before it was all sent: the client went away, stalled past
+   * `stallTimeoutMs`, or the file failed.
+   */
   aborted: boolean;
   /** The client's address, when the caller passed one as `clientAddress`. */
   clientAddress: string | null;
@@ -385,6 +391,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
       : () =>
         file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted), {
           stallTimeoutMs,
+          request: req,
         });
   } else {
     const layout = layoutMultipart(ranges, size, type);

@@ -526,7 +526,7 @@ test("serveStream() reports each response to onServed once, with delivered bytes
   assert.equal(event.size, SIZE);
   assert.deepEqual(event.ranges, [{ start: 10, end: 19 }]);
   assert.equal(event.bytesPlanned, 10);
-  assert.equal(event.bytesDelivered, runtime.name === "bun" ? null : 10);
+  assert.equal(event.bytesDelivered, 10); // a short body fits the socket's buffer: reported at once
   assert.equal(event.aborted, false);
   assert.equal(event.clientAddress, "127.0.0.9");
   assert.ok(event.durationMs >= 0);
@@ -551,9 +551,11 @@ if (runtime.name === "deno") {
     const res = await serve({}, { onServed: (e) => events.push(e) });
     const reader = res.body!.getReader();
     const first = await reader.read();
+    await reader.read();
     await reader.cancel();
     assert.equal(events.length, 1);
     assert.equal(events[0].aborted, true);
+    // the chunk held when the body was cancelled may never have reached the client
     assert.equal(events[0].bytesDelivered, first.value?.byteLength);
     assert.ok(events[0].bytesDelivered! < SIZE);
   });

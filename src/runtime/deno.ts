@@ -159,7 +159,11 @@ class DenoFile implements OpenFile {
       }
     }
     let remaining = length;
-    let sent = 0;
+    // A chunk counts once Deno.serve asks for the next one: it pulls only when it has passed
+    // the previous chunk on toward the socket, so a chunk still held when the client goes away
+    // is not counted. Bytes in the kernel's socket buffers cannot be seen from here.
+    let delivered = 0;
+    let inFlight = 0;
     let finished = false;
     let lastPull = Date.now();
     let stallTimer: ReturnType<typeof setTimeout> | undefined;
@@ -168,7 +172,7 @@ class DenoFile implements OpenFile {
       finished = true;
       clearTimeout(stallTimer);
       this.close();
-      onDone?.(sent, aborted);
+      onDone?.(delivered, aborted);
     };
     // Deno.serve keeps a connection whose client stopped reading, with the chunks it pulled,
     // for as long as the client likes: a body that is not pulled for stallTimeoutMs errors,
@@ -184,6 +188,11 @@ class DenoFile implements OpenFile {
       finish(true);
       controller.error(new Error(`The client read nothing for ${stallTimeoutMs} ms`));
     };
+    const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
+      this.#identity = null;
+      finish(true);
+      controller.error(error);
+    };
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
         if (stallTimeoutMs > 0) watchStall(controller);
@@ -197,30 +206,32 @@ class DenoFile implements OpenFile {
       },
       pull: (controller) => {
         lastPull = Date.now();
+        delivered += inFlight;
+        inFlight = 0;
+        if (remaining === 0) {
+          // closed one pull after the last chunk, so that chunk is counted like the others
+          finish(false);
+          controller.close();
+          return;
+        }
         try {
           const buffer = new Uint8Array(Math.min(remaining, CHUNK_SIZE));
           const n = file.readSync(buffer);
           if (n === null) {
             // the file shrank after its length was sent: abort rather than send a short body
-            this.#identity = null;
-            finish(true);
-            controller.error(new Error("File ended before the announced length"));
+            fail(controller, new Error("File ended before the announced length"));
             return;
           }
           remaining -= n;
-          sent += n;
+          inFlight = n;
+          if (remaining === 0) this.close(); // nothing more to read; the report waits for the pull
           controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
-          if (remaining === 0) {
-            finish(false);
-            controller.close();
-          }
         } catch (error) {
-          this.#identity = null;
-          finish(true);
-          controller.error(error);
+          fail(controller, error);
         }
       },
       cancel: () => finish(true),
+      // highWaterMark 0: pull only when Deno.serve reads, which is what makes the count honest
     }, { highWaterMark: 0 });
   }
 

@@ -22,9 +22,13 @@ export interface FileStat {
 }
 
 /**
- * Called once when a response body is finished: `bytes` is how many bytes the body handed to
- * the runtime (`null` where the runtime sends the file itself and JavaScript cannot see it, as
- * on Bun's zero-copy path), `aborted` whether the consumer cancelled it early.
+ * Called exactly once when a response body is finished. `bytes` is how many bytes of it the
+ * runtime is known to have taken from the body and written on toward the client (a chunk still
+ * held by the runtime when the client went away is not counted), or `null` where the adapter
+ * cannot tell: on Bun, which sends the file itself, it is the whole length only when the
+ * response is known to have completed. `aborted` says whether the body ended early (the client
+ * went away, stalled, or the file failed). Bytes still in socket buffers are not visible to
+ * either runtime, so `bytes` is an upper bound on what the client received.
  */
 export type BodyDoneCallback = (bytes: number | null, aborted: boolean) => void;
 
@@ -38,6 +42,13 @@ export interface BodyOptions {
    * @default {0}
    */
   stallTimeoutMs?: number;
+  /**
+   * The request the body answers. Where the runtime's server sends the file itself (Bun), the
+   * adapter watches it (its `signal`, and the server that received it) to learn whether the
+   * response completed or the client went away before reporting to `onDone`; without it, the
+   * body is reported at once as completed with an unknown byte count.
+   */
+  request?: Request;
 }
 
 /** A file that was opened (or, on Bun, checked) and can produce bodies. */
