@@ -55,3 +55,17 @@ export async function eventually(check: () => boolean, ms = 3000): Promise<boole
   }
   return true;
 }
+
+/**
+ * Waits until `events` (filled by an `onServed`) holds more than `from` items and has not grown
+ * for `quietMs`: a body is reported when it has ended, which on Bun is learnt up to ~100 ms
+ * after the client has it all.
+ */
+export async function eventsSettled(events: readonly unknown[], from = 0, quietMs = 300): Promise<void> {
+  await eventually(() => events.length > from, 5000);
+  let seen = -1;
+  while (events.length !== seen) {
+    seen = events.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}

@@ -14,7 +14,7 @@ import { runtime } from "../src/runtime/mod.ts";
 import type { Listener } from "../src/runtime/types.ts";
 import type { StreamEvent } from "../src/serve_stream.ts";
 import { launchBrowser } from "./_browser.ts";
-import { tempDir } from "./_fixtures.ts";
+import { eventsSettled, tempDir } from "./_fixtures.ts";
 import { runCommand } from "./_process.ts";
 
 const CAP = 1024 * 1024;
@@ -78,6 +78,7 @@ test("wget -c resumes a download past the cap to the whole file", async () => {
   const got = await run("wget", ["-q", "-c", "-O", out, url]);
   assert.equal(got.code, 0, got.stderr);
   sameBytes(out);
+  await eventsSettled(events, from);
   assert.deepEqual(openEndedAnswers(from), [[3 * CAP, original.byteLength - 1]]);
 });
 
@@ -125,6 +126,7 @@ test("GStreamer souphttpsrc + qtdemux seeks to the index and back and demuxes ev
   const buffers = got.stdout.split("\n").filter((line) => line.includes("last-message = chain"));
   assert.equal(buffers.length, FRAMES, got.stdout.slice(-2000));
   // it really seeked: open-ended ranges, each answered to the end of the file
+  await eventsSettled(events, from);
   const answers = openEndedAnswers(from);
   assert.ok(answers.length >= 2, JSON.stringify(answers));
   for (const [, end] of answers) assert.equal(end, original.byteLength - 1);
@@ -173,6 +175,7 @@ test("Chromium gets capped pieces for its <video>, asks again, and plays past th
     const error = await page.evaluate(() => document.querySelector("video")!.error?.code ?? null);
     assert.equal(error, null);
 
+    await eventsSettled(events, from);
     const served = events.slice(from);
     const shown = JSON.stringify(
       served.map((e) => [e.request.headers.get("range"), e.status, e.bytesPlanned]),
