@@ -22,15 +22,9 @@
  * @module
  */
 
-export * from "./src/serve_stream.ts";
-export * from "./src/file_chunks.ts";
-export * from "./src/range.ts";
-export * from "./src/conditional.ts";
-export * from "./src/content_type.ts";
-export * from "./src/multipart.ts";
-export * from "./src/handler.ts";
-export * from "./src/safe_path.ts";
-export * from "./src/signed_url.ts";
+export * from "./src/core/mod.ts";
+export * from "./src/serve/mod.ts";
+export * from "./src/endpoint/mod.ts";
 export type {
   BodyDoneCallback,
   BodyOptions,

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPlayerHandler } from "../src/player.ts";
+import { createPlayerHandler } from "../src/player/player.ts";
 
 const root = mkdtempSync(join(tmpdir(), "sage-bench-library-"));
 for (let d = 0; d < 100; d++) {

@@ -152,7 +152,7 @@ function serverSpecs(useCli: boolean, hasLogger: boolean): ServerSpec[] {
     if (useCli) {
       const base = [
         ...pre,
-        `${REPO}/src/cli.ts`,
+        `${REPO}/src/app/cli.ts`,
         "--root",
         DATA,
         "--port",
@@ -597,7 +597,7 @@ async function ensureData(): Promise<void> {
 }
 
 async function cliWorks(): Promise<boolean> {
-  if (!exists(`${REPO}/src/cli.ts`)) return false;
+  if (!exists(`${REPO}/src/app/cli.ts`)) return false;
   const spec = serverSpecs(true, true)[0];
   try {
     const server = await startServer(spec);
@@ -647,7 +647,7 @@ if (import.meta.main) {
     )}, ${await version("wrk", ["-v"])}`,
     `- Our server: ${
       useCli
-        ? "src/cli.ts (`--no-log`; logging on: `--db file:…`)"
+        ? "src/app/cli.ts (`--no-log`; logging on: `--db file:…`)"
         : "bench/servers/sage.ts (runtime.listen + serveStream)"
     }${hasLogger || useCli ? "" : "; logging-on variants skipped (no src/watch_log yet)"}`,
   ];

@@ -5,7 +5,7 @@
 //   deno run -A bench/watch_log.ts [--events N] [--lock-seconds S] [--results FILE]
 //   bun bench/watch_log.ts …
 //
-// Needs sqld (see tests/watch_log/_sqld.ts for where it is looked for) and wrk.
+// Needs sqld (see tests/_sqld.ts for where it is looked for) and wrk.
 import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { createWatchLogger } from "../src/watch_log/logger.ts";
 import type { WatchLogger } from "../src/watch_log/types.ts";
 import { closedPort, eventually, lockDatabase, servedEvent, sleep } from "../tests/watch_log/_helpers.ts";
-import { startSqld } from "../tests/watch_log/_sqld.ts";
+import { startSqld } from "../tests/_sqld.ts";
 import { runtimeArgs } from "../tests/_process.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "..");
@@ -113,7 +113,7 @@ async function probeLatency(locked: boolean): Promise<{ rps: number; p50: string
   const cli = spawn(
     process.execPath,
     [
-      ...runtimeArgs(join(REPO, "src/cli.ts")),
+      ...runtimeArgs(join(REPO, "src/app/cli.ts")),
       "--root",
       join(REPO, "samples"),
       "--port",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readBoundedText } from "../_body.ts";
+import { readBoundedText } from "../core/bounded_body.ts";
 import { isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
 import { htmlResponse, type SafeHtml } from "../html/html.ts";
 import { text } from "./responses.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { base64url } from "../_http.ts";
+import { base64url } from "../core/http.ts";
 
 /** The name of the admin session cookie. */
 export const SESSION_COOKIE = "sage_admin";

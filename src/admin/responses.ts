@@ -4,7 +4,7 @@
  * @module
  */
 
-import { textResponse } from "../_http.ts";
+import { textResponse } from "../core/http.ts";
 import { securityHeaders } from "../html/html.ts";
 
 /** A short plain-text answer (a reason for a 4xx) with the admin's headers. */

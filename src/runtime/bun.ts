@@ -12,7 +12,7 @@
 
 import { statSync } from "node:fs";
 import { open as openFile } from "node:fs/promises";
-import type { ByteRange } from "../range.ts";
+import type { ByteRange } from "../core/range.ts";
 import type {
   BodyDoneCallback,
   BodyOptions,

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ByteRange } from "../range.ts";
+import type { ByteRange } from "../core/range.ts";
 import type {
   BodyDoneCallback,
   BodyOptions,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteRange } from "../range.ts";
+import type { ByteRange } from "../core/range.ts";
 
 /** A file's metadata, as the runtime reports it for an opened file. */
 export interface FileStat {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { StreamEvent } from "../serve_stream.ts";
-import type { ByteRange } from "../range.ts";
+import type { StreamEvent } from "../serve/serve_stream.ts";
+import type { ByteRange } from "../core/range.ts";
 import type { WatchIdentity, WatchRequestEntry } from "./types.ts";
 import { type Interval, servedIntervals, viewerKey } from "./viewings.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import type { Client } from "@libsql/client";
-import type { StreamEvent } from "../serve_stream.ts";
+import type { StreamEvent } from "../serve/serve_stream.ts";
 import { type Backend, type EngineSettings, LocalBackend, type QueryName, WorkerBackend } from "./backend.ts";
 import { databaseFilePath } from "./connection.ts";
 import { ANONYMOUS, eventFromEntry, eventFromServed } from "./event.ts";

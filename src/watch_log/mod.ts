@@ -10,5 +10,5 @@ export * from "./logger.ts";
 export * from "./queries.ts";
 export * from "./schema.ts";
 export * from "./viewings.ts";
-export type { StreamEvent } from "../serve_stream.ts";
-export type { ByteRange } from "../range.ts";
+export type { StreamEvent } from "../serve/serve_stream.ts";
+export type { ByteRange } from "../core/range.ts";

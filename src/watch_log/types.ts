@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { ByteRange } from "../range.ts";
-import type { StreamEvent } from "../serve_stream.ts";
+import type { ByteRange } from "../core/range.ts";
+import type { StreamEvent } from "../serve/serve_stream.ts";
 
 /** Who made a request, as {@linkcode WatchLoggerOptions.identify} reports it. */
 export interface WatchIdentity {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteRange } from "../range.ts";
+import type { ByteRange } from "../core/range.ts";
 
 /** An inclusive byte interval `[start, end]`. */
 export type Interval = [number, number];

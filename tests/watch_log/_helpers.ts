@@ -2,7 +2,7 @@
 import { createServer } from "node:net";
 import { readdirSync } from "node:fs";
 import { createClient } from "@libsql/client";
-import type { StreamEvent } from "../../src/serve_stream.ts";
+import type { StreamEvent } from "../../src/serve/serve_stream.ts";
 
 /** A synthetic served response, as serveStream reports it. */
 export function servedEvent(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { patternBytes, tempDir, writeFixture } from "../_fixtures.ts";
 import { runtime } from "../../src/runtime/mod.ts";
-import { serveStream, type StreamEvent } from "../../src/serve_stream.ts";
+import { serveStream, type StreamEvent } from "../../src/serve/serve_stream.ts";
 import { createWatchLogger, logWatchRequest, STORED_STRING_LIMITS } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WATCH_LOG_SCHEMA_VERSION } from "../../src/watch_log/schema.ts";
 import { WatchLogDropError, type WatchLoggerOptions } from "../../src/watch_log/types.ts";

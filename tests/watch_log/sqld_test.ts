@@ -11,7 +11,7 @@ import { tempDir } from "../_fixtures.ts";
 import { createWatchLogger } from "../../src/watch_log/logger.ts";
 import type { WatchLoggerOptions } from "../../src/watch_log/types.ts";
 import { eventually, servedEvent, sleep } from "./_helpers.ts";
-import { disposeAllSqld, foreignJwt, type Sqld, startSqld } from "./_sqld.ts";
+import { disposeAllSqld, foreignJwt, type Sqld, startSqld } from "../_sqld.ts";
 
 after(disposeAllSqld);
 const { dir: base, cleanup } = tempDir("watch-log-sqld-");

@@ -1,0 +1,12 @@
+/**
+ * The pure HTTP semantics of serving a file: byte ranges (RFC 9110 §14), preconditions
+ * (§13), `multipart/byteranges` and media types. No I/O and no runtime: everything here
+ * can be tested with plain values.
+ *
+ * @module
+ */
+
+export * from "./range.ts";
+export * from "./conditional.ts";
+export * from "./multipart.ts";
+export * from "./content_type.ts";

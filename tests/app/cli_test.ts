@@ -1,0 +1,542 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { createApp } from "../../src/app/app.ts";
+import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../../src/app/cli.ts";
+import { runtime } from "../../src/runtime/mod.ts";
+import { createWatchLogger } from "../../src/watch_log/mod.ts";
+import { patternBytes, tempDir } from "../_fixtures.ts";
+import { closedPort } from "../watch_log/_helpers.ts";
+
+const CLI = resolve(import.meta.dirname ?? ".", "../../src/app/cli.ts");
+const { dir: base, cleanup } = tempDir("sage-cli-");
+after(cleanup);
+const root = join(base, "videos");
+mkdirSync(root);
+const small = patternBytes(5000);
+const BIG_SIZE = 48 * 1024 * 1024;
+writeFileSync(join(root, "small.mp4"), small);
+writeFileSync(join(root, "big.mp4"), new Uint8Array(BIG_SIZE));
+writeFileSync(join(base, "secret.mp4"), "SECRET");
+symlinkSync("../secret.mp4", join(root, "link.mp4"));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+interface RunningCli {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const argv = runtime.name === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: base,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => err += s);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningCli> {
+  const running = spawnCli(["--root", root, "--port", "0", ...args], env);
+  const port = await until("the Listening line", () => {
+    if (running.child.exitCode !== null) throw new Error(`CLI exited: ${running.stderr()}`);
+    const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(running.stdout());
+    return m ? Number(m[1]) : undefined;
+  }, 30_000);
+  return { ...running, port };
+}
+
+/**
+ * Sends a signal by pid: Deno's `child.kill()` reports the signal as the exit cause even when
+ * the child handled it and exited with a code.
+ */
+function signal(cli: RunningCli, name: "SIGTERM" | "SIGINT" | "SIGHUP"): void {
+  process.kill(cli.child.pid!, name);
+}
+
+/** Opens a raw connection asking for the whole big file, and stops reading after a little. */
+function stalledDownload(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("error", reject);
+    socket.once("data", () => {
+      socket.pause();
+      resolve(socket);
+    });
+    socket.write("GET /stream?path=big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  });
+}
+
+/** The status line of a raw GET of `path` sent with `Host: host`. */
+function statusWithHost(port: number, path: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.once("error", reject);
+    socket.on("data", (chunk) => text += chunk.toString("latin1"));
+    socket.on("end", () => resolve(text.slice(0, text.indexOf("\r\n"))));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+function fdsOf(pid: number | "self"): string[] {
+  const dir = `/proc/${pid}/fd`;
+  const links: string[] = [];
+  for (const fd of readdirSync(dir)) {
+    try {
+      links.push(readlinkSync(join(dir, fd)));
+    } catch {
+      // closed while listing
+    }
+  }
+  return links;
+}
+
+test("parseArgs: defaults", () => {
+  assert.deepEqual(parseArgs([]), {
+    ok: true,
+    options: {
+      root: ".",
+      port: 8000,
+      host: "127.0.0.1",
+      trustProxy: 0,
+      db: "file:watch-log.db",
+      log: true,
+      quiet: false,
+      help: false,
+    },
+  });
+});
+
+test("parseArgs: every flag, with spaces or =", () => {
+  const parsed = parseArgs([
+    "--root",
+    "videos",
+    "--port=0",
+    "--host",
+    "::1",
+    "--max-chunk=1048576",
+    "--max-chunk-for",
+    "all",
+    "--cors",
+    "https://a.example",
+    "--cors=https://b.example",
+    "--signing-secret",
+    "0123456789abcdef",
+    "--trust-proxy=2",
+    "--db",
+    "file:/tmp/w.db",
+    "--quiet",
+    "--help",
+  ]);
+  assert.deepEqual(parsed, {
+    ok: true,
+    options: {
+      root: "videos",
+      port: 0,
+      host: "::1",
+      maxChunkSize: 1048576,
+      maxChunkSizeFor: "all",
+      cors: ["https://a.example", "https://b.example"],
+      signingSecret: "0123456789abcdef",
+      trustProxy: 2,
+      db: "file:/tmp/w.db",
+      log: true,
+      quiet: true,
+      help: true,
+    },
+  });
+  assert.equal((parseArgs(["--player"]) as { options: CliOptions }).options.player, true);
+  assert.equal((parseArgs(["--no-player"]) as { options: CliOptions }).options.player, false);
+  const bare = parseArgs(["--trust-proxy", "--no-log"]);
+  assert.equal(bare.ok && bare.options.trustProxy, 1);
+  assert.equal(bare.ok && bare.options.log, false);
+});
+
+test("parseArgs: bad command lines are explained", () => {
+  const cases: [string[], string][] = [
+    [["--bogus"], 'unknown option "--bogus"'],
+    [["-p", "80"], 'unexpected argument "-p"'],
+    [["videos"], 'unexpected argument "videos"'],
+    [["--port"], "--port needs a value"],
+    [["--root", "--port", "1"], "--root needs a value"],
+    [["--port", "http"], '--port must be a whole number from 0 to 65535, got "http"'],
+    [["--port", "65536"], '--port must be a whole number from 0 to 65535, got "65536"'],
+    [["--port=-1"], '--port must be a whole number from 0 to 65535, got "-1"'],
+    [
+      ["--max-chunk", "1.5"],
+      `--max-chunk must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "1.5"`,
+    ],
+    [["--allow-host", "a b"], '--allow-host is not a host name: "a b"'],
+    [["--proxy-header", "x-real-ip"], '--proxy-header must be x-forwarded-for or forwarded, got "x-real-ip"'],
+    [["--max-chunk-for", "browsers"], '--max-chunk-for must be media-elements or all, got "browsers"'],
+    [["--host", "a b"], '--host is not an address: "a b"'],
+    [["--signing-secret", "short"], "--signing-secret must be at least 16 bytes long"],
+    [["--no-log=yes"], "--no-log takes no value"],
+    [["--trust-proxy=x"], '--trust-proxy must be a whole number from 0 to 100, got "x"'],
+    [["--db", "file:x.db", "--no-log"], "--db, --db-token and --db-spool cannot be used with --no-log"],
+    [["--db-token", "t0ken", "--no-log"], "--db, --db-token and --db-spool cannot be used with --no-log"],
+    [["--db", "watch-log.db"], "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://"],
+    [["--db", "postgres://x"], "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://"],
+    [["--db-spool="], "--db-spool needs a file path"],
+    [["--root="], "--root must not be empty"],
+  ];
+  for (const [args, error] of cases) assert.deepEqual(parseArgs(args), { ok: false, error }, args.join(" "));
+});
+
+test("main: --help prints the usage and a bad flag exits with 2 and a message", async () => {
+  let out = "";
+  let err = "";
+  const io = { stdout: { write: (s: string) => out += s }, stderr: { write: (s: string) => err += s } };
+  assert.equal(await main(["--help"], io), 0);
+  assert.equal(out, USAGE);
+  assert.equal(await main(["--port", "x"], io), 2);
+  assert.equal(
+    err,
+    'sage-stream: --port must be a whole number from 0 to 65535, got "x"\nTry --help for the options.\n',
+  );
+  err = "";
+  assert.equal(await main(["--root", join(root, "small.mp4")], io), 2);
+  assert.equal(err, `sage-stream: --root is not a directory: "${join(root, "small.mp4")}"\n`);
+});
+
+test("withAccessLog writes one access-log line per request of the app", async () => {
+  const lines: string[] = [];
+  const app = withAccessLog(createApp({ root }), (line) => lines.push(line));
+  const player = await app(new Request("http://localhost/"));
+  assert.equal(player.status, 200);
+  assert.match(await player.text(), /small\.mp4/);
+  const missing = await app(new Request("http://localhost/admin"));
+  assert.equal(missing.status, 404, "no admin without credentials");
+  await missing.body?.cancel();
+  const stream = await app(
+    new Request("http://localhost/stream?path=small.mp4&sig=SECRETSIG&x=%0a", {
+      headers: { range: "bytes=0-9" },
+    }),
+  );
+  assert.equal(stream.status, 206);
+  await stream.body?.cancel();
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - "GET \/" 200 (\d+|-) \d+ms$/);
+  assert.match(lines[1], / - "GET \/admin" 404 (\d+|-) \d+ms$/);
+  // the signature is hidden and control characters escaped
+  assert.match(lines[2], / - "GET \/stream\?path=small\.mp4&sig=…&x=%0a" 206 10 \d+ms$/);
+});
+
+test("CLI (child process): answers only IP addresses, localhost and --allow-host names (DNS rebinding)", async () => {
+  const cli = await startCli(["--no-log", "--quiet", "--allow-host", "media.example.org"]);
+  try {
+    for (const host of ["127.0.0.1", `127.0.0.1:${cli.port}`, "localhost", "media.example.org"]) {
+      assert.match(await statusWithHost(cli.port, "/stream?path=small.mp4", host), /^HTTP\/1\.1 200/, host);
+    }
+    for (const host of ["rebind.attacker.test", "example.org", "x"]) {
+      for (const path of ["/", "/stream?path=small.mp4"]) {
+        assert.match(await statusWithHost(cli.port, path, host), /^HTTP\/1\.1 403/, `${host} ${path}`);
+      }
+    }
+  } finally {
+    signal(cli, "SIGTERM");
+  }
+  assert.equal(await cli.exited, 0);
+});
+
+test("CLI (child process): serves the root, refuses escapes, logs requests, stops on SIGTERM with 0", async () => {
+  const cli = await startCli(["--no-log"]);
+  try {
+    const origin = `http://127.0.0.1:${cli.port}`;
+    const part = await fetch(`${origin}/stream?path=small.mp4`, { headers: { range: "bytes=4990-" } });
+    assert.equal(part.status, 206);
+    assert.deepEqual(new Uint8Array(await part.arrayBuffer()), small.subarray(4990));
+    const escape = await fetch(`${origin}/stream?path=link.mp4`);
+    assert.equal(escape.status, 404);
+    assert.equal(await escape.text(), "Not Found");
+    const traversal = await fetch(`${origin}/stream?path=../secret.mp4`);
+    assert.equal(traversal.status, 400);
+    await traversal.body?.cancel();
+    const other = await fetch(`${origin}/nothing-here`);
+    assert.equal(other.status, 404);
+    await other.body?.cancel();
+    await until("4 access-log lines", () => cli.stderr().split("\n").length === 5);
+    const lines = cli.stderr().trimEnd().split("\n");
+    assert.match(lines[0], / 127\.0\.0\.1 "GET \/stream\?path=small\.mp4" 206 10 \d+ms$/);
+    assert.match(lines[1], / 127\.0\.0\.1 "GET \/stream\?path=link\.mp4" 404 \S+ \d+ms$/);
+    assert.match(lines[2], / 127\.0\.0\.1 "GET \/stream\?path=\.\.\/secret\.mp4" 400 \S+ \d+ms$/);
+    assert.match(lines[3], / 127\.0\.0\.1 "GET \/nothing-here" 404 - \d+ms$/);
+  } finally {
+    signal(cli, "SIGTERM");
+  }
+  assert.equal(await cli.exited, 0);
+});
+
+test("CLI (child process): a bad flag exits with code 2 and says why", async () => {
+  const cli = spawnCli(["--port", "eighty"]);
+  assert.equal(await cli.exited, 2);
+  assert.equal(
+    cli.stderr(),
+    'sage-stream: --port must be a whole number from 0 to 65535, got "eighty"\nTry --help for the options.\n',
+  );
+  assert.equal(cli.stdout(), "");
+  const missingRoot = spawnCli(["--root", join(base, "nowhere")]);
+  assert.equal(await missingRoot.exited, 2);
+  assert.match(missingRoot.stderr(), /--root is not a directory/);
+});
+
+test("CLI (child process): the watch log is on by default and flushed on SIGINT; --db picks the file", async () => {
+  const db = join(base, "watch.db");
+  const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
+  try {
+    const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+      headers: { range: "bytes=0-99", "user-agent": "cli-test" },
+    });
+    assert.equal((await res.arrayBuffer()).byteLength, 100);
+  } finally {
+    signal(cli, "SIGINT");
+  }
+  assert.equal(await cli.exited, 0);
+  assert.equal(cli.stderr(), "");
+  const reader = createWatchLogger({ url: `file:${db}` });
+  try {
+    const { items } = await reader.listEvents();
+    assert.equal(items.length, 1);
+    assert.equal(items[0].path, "small.mp4");
+    assert.equal(items[0].status, 206);
+    assert.equal(items[0].clientIp, "127.0.0.1");
+    assert.equal(items[0].userAgent, "cli-test");
+  } finally {
+    await reader.close();
+  }
+});
+
+test("CLI (child process): SIGHUP is a clean stop: the watch log is written first", async () => {
+  const db = join(base, "hup.db");
+  const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
+  try {
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+        headers: { range: `bytes=${i * 100}-${i * 100 + 99}` },
+      });
+      await res.arrayBuffer();
+    }
+  } finally {
+    signal(cli, "SIGHUP");
+  }
+  assert.equal(await cli.exited, 0);
+  const reader = createWatchLogger({ url: `file:${db}` });
+  try {
+    assert.equal((await reader.listEvents({ limit: 100 })).items.length, 20);
+  } finally {
+    await reader.close();
+  }
+});
+
+test(
+  "CLI (child process): an unreachable database server does not stop streaming; events wait in the spool, no token shown",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const port = await closedPort();
+    const token = "tok-" + "s3cr3t".repeat(6);
+    const spool = join(base, "unreachable-spool.db");
+    const cli = await startCli(
+      ["--db", `http://127.0.0.1:${port}`, "--db-spool", spool, "--quiet"],
+      { SAGE_STREAM_DB_TOKEN: token },
+    );
+    try {
+      assert.match(
+        cli.stdout(),
+        new RegExp(`Watch log: http://127\\.0\\.0\\.1:${port}/? is unavailable \\(`),
+      );
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+          headers: { range: "bytes=0-99" },
+        });
+        assert.equal(res.status, 206);
+        assert.equal((await res.arrayBuffer()).byteLength, 100);
+      }
+    } finally {
+      signal(cli, "SIGTERM");
+    }
+    assert.equal(await cli.exited, 0);
+    assert.ok(!cli.stdout().includes(token) && !cli.stderr().includes(token), "the token is never printed");
+    // the spooled events reach the database once it is there (here: a file, via the same spool)
+    const db = `file:${join(base, "after-outage.db")}`;
+    const next = createWatchLogger({ url: db, spoolPath: spool, inWorker: false });
+    try {
+      await next.flush();
+      assert.equal((await next.listEvents({ limit: 10 })).items.length, 3);
+    } finally {
+      await next.close();
+    }
+  },
+);
+
+test("CLI (child process): SIGTERM with streams in flight closes them and exits promptly", async () => {
+  const cli = await startCli(["--no-log", "--quiet", "--max-chunk", "0"]);
+  const pid = cli.child.pid!;
+  const baseline = fdsOf(pid).length;
+  const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(cli.port)));
+  const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
+  for (const s of sockets) s.on("error", () => {});
+  try {
+    assert.ok(fdsOf(pid).length >= baseline + 3, "the server holds the three connections");
+    const started = Date.now();
+    signal(cli, "SIGTERM");
+    assert.equal(await cli.exited, 0);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    for (const s of sockets) s.resume();
+    await Promise.all(closed);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+});
+
+test("main (in process): stopping with streams in flight releases every file and socket", async () => {
+  const bigPath = join(root, "big.mp4");
+  const openOnBig = () => fdsOf("self").filter((link) => link === bigPath).length;
+  const baseline = fdsOf("self").length;
+  let out = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--no-log", "--quiet", "--max-chunk", "0"], {
+    stdout: { write: (s: string) => out += s },
+    signal: stop.signal,
+  });
+  const port = await until(
+    "the Listening line",
+    () => Number(/^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1]) || undefined,
+  );
+  const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
+  const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
+  for (const s of sockets) s.on("error", () => {});
+  try {
+    // Deno reads through a file handle per stream; Bun sends from the kernel (one handle or none)
+    if (runtime.name === "deno") assert.equal(openOnBig(), 3);
+    stop.abort();
+    assert.equal(await done, 0);
+    await until("the file handles to be released", () => openOnBig() === 0 || undefined, 5000);
+    for (const s of sockets) s.resume();
+    await Promise.all(closed);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+  await until(
+    `the fd count to return to ${baseline}`,
+    () => fdsOf("self").length <= baseline || undefined,
+    5000,
+  );
+});
+
+test("parseArgs() checks --admin-token", () => {
+  assert.deepEqual(parseArgs(["--admin-token", "short"]), {
+    ok: false,
+    error: "--admin-token must be at least 16 bytes long",
+  });
+  const both = parseArgs(["--admin-token", "a-long-enough-token", "--no-log"]);
+  assert.equal(both.ok, false);
+  const given = parseArgs(["--admin-token=a-long-enough-token"]);
+  assert.equal(given.ok && given.options.adminToken, "a-long-enough-token");
+});
+
+test("main (in process): prints the player and admin URLs, and the printed token opens the admin", async () => {
+  const db = `file:${join(root, "admin-test.db")}`;
+  let out = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--quiet", "--db", db], {
+    stdout: { write: (s: string) => out += s },
+    signal: stop.signal,
+  });
+  try {
+    const token = await until(
+      "the admin line",
+      () => /Admin: +http:\/\/\S+\/admin\/ +\(token: ([\w-]+)\)/.exec(out)?.[1],
+    );
+    const origin = /^Listening on (http:\/\/127\.0\.0\.1:\d+)\/\n {2}Player: http:\/\/127\.0\.0\.1:\d+\/\n/
+      .exec(out)?.[1];
+    assert.ok(origin, out);
+    assert.ok(token.length >= 32);
+    const refused = await fetch(`${origin}/admin/api/summary`);
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+    const summary = await fetch(`${origin}/admin/api/summary`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(summary.status, 200);
+    assert.equal(typeof (await summary.json()), "object");
+    const player = await fetch(`${origin}/`);
+    assert.match(await player.text(), /small\.mp4/);
+  } finally {
+    stop.abort();
+    assert.equal(await done, 0);
+  }
+});
+
+test("main (in process): takes the signing secret and admin token from the environment", async () => {
+  let out = "";
+  let err = "";
+  const stop = new AbortController();
+  const done = main(["--root", root, "--port", "0", "--quiet", "--db", `file:${join(root, "env-test.db")}`], {
+    stdout: { write: (s: string) => out += s },
+    stderr: { write: (s: string) => err += s },
+    signal: stop.signal,
+    env: {
+      SAGE_STREAM_SIGNING_SECRET: "an-env-secret-of-32-bytes-length",
+      SAGE_STREAM_ADMIN_TOKEN: "an-env-admin-token",
+    },
+  });
+  try {
+    const origin = await until(
+      "the Listening line",
+      () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
+    );
+    assert.match(out, /\(token from --admin-token\)/, "the token is not printed");
+    assert.match(out, /Player: off/, "with a signing secret the player is off");
+    const player = await fetch(`${origin}/`);
+    assert.equal(player.status, 404, "no public page signs URLs");
+    await player.body?.cancel();
+    const unsigned = await fetch(`${origin}/stream?path=small.mp4`);
+    assert.equal(unsigned.status, 403, "the secret from the environment is required");
+    await unsigned.body?.cancel();
+    const admin = await fetch(`${origin}/admin/api/summary`, {
+      headers: { authorization: "Bearer an-env-admin-token" },
+    });
+    assert.equal(admin.status, 200);
+    await admin.body?.cancel();
+  } finally {
+    stop.abort();
+    assert.equal(await done, 0, err);
+  }
+  // a bad value from the environment is reported like the flag
+  let bad = "";
+  const code = await main(["--root", root], {
+    stderr: { write: (s: string) => bad += s },
+    env: { SAGE_STREAM_SIGNING_SECRET: "short" },
+  });
+  assert.equal(code, 2);
+  assert.match(bad, /--signing-secret must be at least 16 bytes long/);
+});
