@@ -14,7 +14,8 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { createWatchLogger } from "../src/watch_log/logger.ts";
 import type { WatchLogger } from "../src/watch_log/types.ts";
-import { closedPort, eventually, lockDatabase, servedEvent, sleep } from "../tests/watch_log/_helpers.ts";
+import { closedPort, eventually, sleep } from "../tests/_fixtures.ts";
+import { lockDatabase, servedEvent } from "../tests/watch_log/_helpers.ts";
 import { startSqld } from "../tests/_sqld.ts";
 import { runtimeArgs } from "../tests/_process.ts";
 

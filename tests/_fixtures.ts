@@ -1,6 +1,7 @@
 // Shared test fixtures: temporary media files with known, position-dependent bytes.
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 
 /** A fresh temporary directory, removed by `cleanup()`. */
@@ -46,14 +47,43 @@ export function openHandlesTo(path: string, pid: number | "self" = "self"): numb
   return count;
 }
 
-/** Polls `check` until it is true or `ms` pass; returns its last value. */
-export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` until it returns something other than `undefined`, `null` or `false`, and
+ * returns that; throws `Timed out after N ms waiting for WHAT` when `timeoutMs` pass first.
+ * An error `check` throws ends the wait at once.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
   }
-  return true;
+}
+
+/** Polls `check` until it holds; throws after `timeoutMs` (so `assert.ok(await eventually(…))` reads well). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<true> {
+  return await waitFor("a condition", check, timeoutMs);
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /**
@@ -66,6 +96,6 @@ export async function eventsSettled(events: readonly unknown[], from = 0, quietM
   let seen = -1;
   while (events.length !== seen) {
     seen = events.length;
-    await new Promise((r) => setTimeout(r, quietMs));
+    await sleep(quietMs);
   }
 }

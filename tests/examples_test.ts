@@ -15,7 +15,7 @@ writeFixture(dir, ".hidden.webm", DATA);
 const env = { PORT: "0", MEDIA_ROOT: dir, API_KEY: "secret-key" };
 
 test("examples/custom_handler.ts streams a catalogue entry to a client with the API key", async () => {
-  const server = await startScript("examples/custom_handler.ts", [], env);
+  const server = await startScript("examples/custom_handler.ts", [], { env });
   try {
     const denied = await fetch(`${server.origin}/videos/intro`);
     assert.equal(denied.status, 401);
@@ -36,7 +36,7 @@ test("examples/custom_handler.ts streams a catalogue entry to a client with the 
 
 const honoExample = runtime.name === "bun" ? "examples/hono_bun.ts" : "examples/hono_deno.ts";
 test(`${honoExample} serves media routes through serveStream and the rest through Hono`, async () => {
-  const server = await startScript(honoExample, [], env);
+  const server = await startScript(honoExample, [], { env });
   try {
     const hello = await fetch(`${server.origin}/`);
     assert.match(await hello.text(), /Hello from Hono/);
@@ -57,7 +57,7 @@ test(`${honoExample} serves media routes through serveStream and the rest throug
 const serveExample = runtime.name === "bun" ? "examples/bun_serve.ts" : "examples/deno_serve.ts";
 test(`${serveExample} streams the media root and a fixed file, and logs the watch before exiting`, async () => {
   const url = `file:${join(dir, `${runtime.name}-example.db`)}`;
-  const server = await startScript(serveExample, [], { ...env, WATCH_LOG_URL: url });
+  const server = await startScript(serveExample, [], { env: { ...env, WATCH_LOG_URL: url } });
   try {
     const res = await fetch(`${server.origin}/stream?path=sample.webm`, {
       headers: { range: "bytes=10-19" },
@@ -86,8 +86,7 @@ test(`${serveExample} streams the media root and a fixed file, and logs the watc
 
 test("examples/signed_urls.ts serves signed URLs and refuses unsigned and altered ones", async () => {
   const server = await startScript("examples/signed_urls.ts", [], {
-    ...env,
-    STREAM_SECRET: "a-test-secret-of-32-bytes-length",
+    env: { ...env, STREAM_SECRET: "a-test-secret-of-32-bytes-length" },
   });
   try {
     const page = await (await fetch(`${server.origin}/`)).text();

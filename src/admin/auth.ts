@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isLongEnoughSecret, MIN_SECRET_BYTES } from "../core/secret.ts";
 import { base64url } from "../core/http.ts";
 
 /** The name of the admin session cookie. */
@@ -75,17 +76,19 @@ export function readCookie(req: Request, name: string): string | null {
 /**
  * Creates the checks for one admin token.
  *
- * @param token The token, at least 16 characters.
+ * @param token The token, at least 16 bytes (UTF-8).
  * @returns The checks.
  * @throws {TypeError} When `token` is not a string.
- * @throws {RangeError} When `token` is shorter than 16 characters.
+ * @throws {RangeError} When `token` is shorter than 16 bytes.
  */
 export function createTokenAuth(token: string): TokenAuth {
   if (typeof token !== "string") {
     throw new TypeError('Cannot create admin handler: "token" must be a string');
   }
-  if (token.length < 16) {
-    throw new RangeError('Cannot create admin handler: "token" must be at least 16 characters long');
+  if (!isLongEnoughSecret(token)) {
+    throw new RangeError(
+      `Cannot create admin handler: "token" must be at least ${MIN_SECRET_BYTES} bytes long`,
+    );
   }
   // a random per-process key: comparing HMACs under it takes the same time whatever the input
   const compareKey = importKey(crypto.getRandomValues(new Uint8Array(32)));

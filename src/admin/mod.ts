@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Handler } from "../core/http.ts";
 import type { ViewingSort, WatchEventSort, WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, type TokenAuth } from "./auth.ts";
 import { runtime } from "../runtime/mod.ts";
@@ -49,7 +50,7 @@ export interface AdminHandlerOptions {
    */
   queries: WatchLogQueries;
   /**
-   * The admin token (16 characters or more): accepted as `Authorization: Bearer TOKEN`, or
+   * The admin token (16 bytes or more): accepted as `Authorization: Bearer TOKEN`, or
    * typed into the login form, which then starts a session of its own (a random id in an
    * `HttpOnly; SameSite=Strict` cookie) that logout, expiry or a restart ends. Compared in
    * constant time. Give `token`, `authorize` or both.
@@ -124,8 +125,9 @@ export interface AdminHandlerOptions {
   onQueryError?: (error: WatchLogUnavailableError) => void;
 }
 
-/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
-export type AdminHandler = (req: Request, info?: unknown) => Promise<Response>;
+/** The handler {@linkcode createAdminHandler} returns (a {@linkcode Handler}). */
+export type AdminHandler = Handler;
+export type { Handler };
 
 /** What a route's answer is made from. */
 interface RouteContext {
@@ -187,7 +189,7 @@ interface AdminRoute {
  * @param options The data and the credentials, see {@linkcode AdminHandlerOptions}.
  * @returns The handler.
  * @throws {TypeError} When `queries` is missing, or neither `token` nor `authorize` is given.
- * @throws {RangeError} When `token` is shorter than 16 characters or a number is out of range.
+ * @throws {RangeError} When `token` is shorter than 16 bytes or a number is out of range.
  *
  * @example Usage
  * ```ts

@@ -7,7 +7,7 @@
 
 import { clientAddressOf, forwardedHttps } from "../endpoint/client_address.ts";
 import { type AllowedHosts, hostAllowed } from "./host_check.ts";
-import { textResponse } from "../core/http.ts";
+import { type Handler, textResponse } from "../core/http.ts";
 import { type AdminAuthorizeResult, createAdminHandler } from "../admin/mod.ts";
 import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "../endpoint/handler.ts";
 import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "../player/player.ts";
@@ -23,7 +23,7 @@ export interface AppOptions extends StreamHandlerOptions {
   /** Where the admin reads from, when not from `watchLog` (`createWatchLogQueries()`). */
   queries?: WatchLogQueries;
   /**
-   * The admin token (16 characters or more). The admin is served at `/admin` only when
+   * The admin token (16 bytes or more). The admin is served at `/admin` only when
    * `adminToken` or `adminAuthorize` is set.
    */
   adminToken?: string;
@@ -55,8 +55,9 @@ export interface AppOptions extends StreamHandlerOptions {
 
 export type { AllowedHosts };
 
-/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
-export type AppHandler = (req: Request, info?: unknown) => Promise<Response>;
+/** The handler {@linkcode createApp} returns (a {@linkcode Handler}). */
+export type AppHandler = Handler;
+export type { Handler };
 
 const ADMIN_PATH = "/admin";
 
@@ -75,7 +76,7 @@ const ADMIN_PATH = "/admin";
  * @returns The handler.
  * @throws {TypeError} When the stream handler's options are wrong, or admin credentials are
  *   given without a watch log that answers queries.
- * @throws {RangeError} When `adminToken` is shorter than 16 characters.
+ * @throws {RangeError} When `adminToken` is shorter than 16 bytes.
  *
  * @example Usage
  * ```ts

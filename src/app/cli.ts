@@ -14,15 +14,16 @@ import { statSync } from "node:fs";
 import process from "node:process";
 import { formatAccessLine } from "./access_log.ts";
 import { base64url } from "../core/http.ts";
+import { isLongEnoughSecret } from "../core/secret.ts";
 import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "../endpoint/client_address.ts";
 import { createApp } from "./app.ts";
-import { runtime } from "../runtime/mod.ts";
+import { runtime, type RuntimeHandler } from "../runtime/mod.ts";
 import type { ChunkCapScope } from "../serve/serve_stream.ts";
 import { createWatchLogger, type WatchLogger } from "../watch_log/mod.ts";
 import { redactUrl } from "../watch_log/connection.ts";
 
-/** A request handler, as `Deno.serve` and `Bun.serve({ fetch })` call it. */
-export type RouteHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
+/** A request handler that {@linkcode withAccessLog} wraps: any handler `listen` takes. */
+export type RouteHandler = RuntimeHandler;
 
 /** The settings of the command-line server, as {@linkcode parseArgs} reads them. */
 export interface CliOptions {
@@ -285,7 +286,7 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         (options.cors ??= []).push(value);
         break;
       case "signing-secret":
-        if (new TextEncoder().encode(value).length < 16) {
+        if (!isLongEnoughSecret(value)) {
           return { ok: false, error: "--signing-secret must be at least 16 bytes long" };
         }
         options.signingSecret = value;
@@ -311,7 +312,7 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
         dbGiven = true;
         break;
       case "admin-token":
-        if (new TextEncoder().encode(value).length < 16) {
+        if (!isLongEnoughSecret(value)) {
           return { ok: false, error: "--admin-token must be at least 16 bytes long" };
         }
         options.adminToken = value;

@@ -1,4 +1,11 @@
-// Internal helpers shared by the endpoint, the player, the admin and the app.
+// HTTP pieces shared by every layer that answers requests: the handler shape, the Date header,
+// the plain-text answer.
+
+/**
+ * A request handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })`
+ * call: every handler this module makes has it.
+ */
+export type Handler = (req: Request, info?: unknown) => Promise<Response>;
 
 // RFC 9110 §6.6.1: an origin server with a clock sends Date. Bun leaves it off bodiless
 // responses (HEAD, 304), so those set it here, formatted at most once a second.
@@ -39,4 +46,16 @@ export function base64url(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+const parsedUrls = new WeakMap<Request, URL>();
+
+/**
+ * `req.url`, parsed once per request however many layers ask (the app's router, the endpoint,
+ * the access log). Treat the result as read-only: it is shared.
+ */
+export function requestUrl(req: Request): URL {
+  let url = parsedUrls.get(req);
+  if (url === undefined) parsedUrls.set(req, url = new URL(req.url));
+  return url;
 }

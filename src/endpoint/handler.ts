@@ -13,7 +13,7 @@ export type { ProxyHeader };
 import { serveStream, type ServeStreamOptions, type StreamEvent } from "../serve/serve_stream.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
 import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./client_address.ts";
-import { textResponse as refusal } from "../core/http.ts";
+import { type Handler, textResponse as refusal } from "../core/http.ts";
 
 /** What {@linkcode StreamHandlerOptions.authorize} sees about a request. */
 export interface AuthorizeInfo {
@@ -96,8 +96,9 @@ export interface StreamHandlerOptions
   watchLog?: StreamRecorder;
 }
 
-/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
-export type StreamHandler = (req: Request, info?: unknown) => Promise<Response>;
+/** The handler {@linkcode createStreamHandler} returns (a {@linkcode Handler}). */
+export type StreamHandler = Handler;
+export type { Handler };
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" };
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isLongEnoughSecret, MIN_SECRET_BYTES, secretToBytes } from "../core/secret.ts";
 import { base64url } from "../core/http.ts";
 
 /** The query parameter carrying the expiry time, in Unix seconds. */
@@ -76,7 +77,6 @@ export type StreamUrlCheck =
   | { valid: true; expiresAt: Date }
   | { valid: false; reason: "missing" | "malformed" | "expired" | "tampered" };
 
-const MIN_SECRET_BYTES = 16;
 const EXPIRES_REGEXP = /^[0-9]{1,15}$/;
 // 32 bytes of HMAC-SHA-256 in unpadded base64url
 const SIGNATURE_REGEXP = /^[A-Za-z0-9_-]{43}$/;
@@ -84,11 +84,11 @@ const SIGNATURE_REGEXP = /^[A-Za-z0-9_-]{43}$/;
 const encoder = new TextEncoder();
 
 function secretBytes(secret: SigningSecret, what: string): Uint8Array {
-  const bytes = typeof secret === "string" ? encoder.encode(secret) : secret;
-  if (!(bytes instanceof Uint8Array)) {
+  if (typeof secret !== "string" && !(secret instanceof Uint8Array)) {
     throw new TypeError(`Cannot ${what}: "secret" must be a string or a Uint8Array`);
   }
-  if (bytes.byteLength < MIN_SECRET_BYTES) {
+  const bytes = secretToBytes(secret);
+  if (!isLongEnoughSecret(bytes)) {
     throw new RangeError(`Cannot ${what}: "secret" must be at least ${MIN_SECRET_BYTES} bytes long`);
   }
   return bytes;

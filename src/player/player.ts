@@ -9,7 +9,7 @@
 
 import { readdir, realpath, stat } from "node:fs/promises";
 import { sep } from "node:path";
-import { textResponse } from "../core/http.ts";
+import { type Handler, textResponse } from "../core/http.ts";
 import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "../html/html.ts";
 import { STYLESHEET } from "../html/style.ts";
 import { contentTypeOf } from "../core/content_type.ts";
@@ -197,8 +197,9 @@ export interface PlayerHandlerOptions extends ListMediaOptions {
   listingTtlMs?: number;
 }
 
-/** A handler in the shape `Deno.serve(handler)` and `Bun.serve({ fetch: handler })` call. */
-export type PlayerHandler = (req: Request, info?: unknown) => Promise<Response>;
+/** The handler {@linkcode createPlayerHandler} returns (a {@linkcode Handler}). */
+export type PlayerHandler = Handler;
+export type { Handler };
 
 /** Where the player's stylesheet is served. */
 export const PLAYER_STYLESHEET_PATH = "/player/style.css";

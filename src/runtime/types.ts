@@ -101,7 +101,7 @@ export interface FileSource {
   readonly appliesRangeToFileBodies?: boolean;
 }
 
-/** A request handler in the shape both `Deno.serve` and `Bun.serve({ fetch })` call. */
+/** A request handler as `Deno.serve` and `Bun.serve({ fetch })` take it: it may answer at once. */
 export type RuntimeHandler = (req: Request, info?: unknown) => Response | Promise<Response>;
 
 /** Options for {@linkcode Runtime.listen}. */

@@ -6,7 +6,7 @@ import { createApp } from "../../src/app/app.ts";
 import { runtime } from "../../src/runtime/mod.ts";
 import { createWatchLogger } from "../../src/watch_log/mod.ts";
 import { patternBytes, tempDir, writeFixture } from "../_fixtures.ts";
-import { startScript } from "../_process.ts";
+import { REPO, startScript } from "../_process.ts";
 
 const TOKEN = "app-test-admin-token-0123";
 const SECRET = "app-test-signing-secret-0123456789";
@@ -154,9 +154,9 @@ test("over HTTP: the page's video URL streams, and the viewing shows in the admi
 });
 
 test("the demo (npm run demo: the CLI on the samples) plays, prints the admin token, logs the viewing, stops cleanly", async () => {
-  const demo = await startScript(join(import.meta.dirname!, "..", "..", "src", "app", "cli.ts"), [
+  const demo = await startScript(join(REPO, "src", "app", "cli.ts"), [
     "--root",
-    join(import.meta.dirname!, "..", "..", "samples"),
+    join(REPO, "samples"),
     "--port",
     "0",
     "--db",

@@ -10,7 +10,7 @@ import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../../sr
 import { runtime } from "../../src/runtime/mod.ts";
 import { createWatchLogger } from "../../src/watch_log/mod.ts";
 import { patternBytes, tempDir } from "../_fixtures.ts";
-import { closedPort } from "../watch_log/_helpers.ts";
+import { closedPort } from "../_fixtures.ts";
 
 const CLI = resolve(import.meta.dirname ?? ".", "../../src/app/cli.ts");
 const { dir: base, cleanup } = tempDir("sage-cli-");

@@ -11,7 +11,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { createClient } from "@libsql/client";
 import { patternBytes, tempDir } from "../_fixtures.ts";
-import { eventually, sleep } from "../watch_log/_helpers.ts";
+import { eventually, sleep } from "../_fixtures.ts";
 import { disposeAllSqld, type Sqld, startSqld } from "../_sqld.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");

@@ -1,6 +1,5 @@
-// Helpers shared by the watch-log tests: synthetic events, database locks, row counts, waiting.
-import { createServer } from "node:net";
-import { readdirSync } from "node:fs";
+// Helpers of the watch-log tests: synthetic events, database locks, row counts (generic ones
+// such as eventually and sleep live in ../_fixtures.ts).
 import { createClient } from "@libsql/client";
 import type { StreamEvent } from "../../src/serve/serve_stream.ts";
 
@@ -49,28 +48,3 @@ export async function countRows(url: string, table: string): Promise<number | nu
     client.close();
   }
 }
-
-/** Waits until `check()` holds, polling; throws after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A loopback port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Open file descriptors of this process (Linux). */
-export function openFileCount(): number {
-  return readdirSync("/proc/self/fd").length;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,7 +10,8 @@ import { tempDir } from "../_fixtures.ts";
 import { createWatchLogger } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WatchLogSchemaError } from "../../src/watch_log/schema.ts";
 import type { WatchLoggerOptions } from "../../src/watch_log/types.ts";
-import { countRows, eventually, lockDatabase, openFileCount, servedEvent, sleep } from "./_helpers.ts";
+import { eventually, openFdCount, sleep } from "../_fixtures.ts";
+import { countRows, lockDatabase, servedEvent } from "./_helpers.ts";
 
 function setup() {
   const { dir, cleanup } = tempDir("watch-log-faults-");
@@ -74,10 +75,10 @@ test("failed writes under a long lock do not leak file descriptors", async () =>
   logger.record(servedEvent());
   await eventually(() => logger.stats().written === 1);
   const lock = await lockDatabase(s.url);
-  const before = openFileCount();
+  const before = openFdCount();
   logger.record(servedEvent());
   await eventually(() => logger.stats().failedWrites >= 40);
-  const during = openFileCount();
+  const during = openFdCount();
   await lock.release();
   await logger.flush();
   await logger.close();

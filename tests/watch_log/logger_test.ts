@@ -8,7 +8,8 @@ import { serveStream, type StreamEvent } from "../../src/serve/serve_stream.ts";
 import { createWatchLogger, logWatchRequest, STORED_STRING_LIMITS } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WATCH_LOG_SCHEMA_VERSION } from "../../src/watch_log/schema.ts";
 import { WatchLogDropError, type WatchLoggerOptions } from "../../src/watch_log/types.ts";
-import { closedPort, eventually, lockDatabase, servedEvent as event } from "./_helpers.ts";
+import { closedPort, eventually } from "../_fixtures.ts";
+import { lockDatabase, servedEvent as event } from "./_helpers.ts";
 
 const SIZE = 10_000;
 

@@ -10,7 +10,8 @@ import { createClient } from "@libsql/client";
 import { tempDir } from "../_fixtures.ts";
 import { createWatchLogger } from "../../src/watch_log/logger.ts";
 import type { WatchLoggerOptions } from "../../src/watch_log/types.ts";
-import { eventually, servedEvent, sleep } from "./_helpers.ts";
+import { eventually, sleep } from "../_fixtures.ts";
+import { servedEvent } from "./_helpers.ts";
 import { disposeAllSqld, foreignJwt, type Sqld, startSqld } from "../_sqld.ts";
 
 after(disposeAllSqld);
