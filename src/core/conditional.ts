@@ -5,28 +5,30 @@
  * @module
  */
 
-/** What a validator is computed from: a structural subset of a file's metadata. */
-export interface FileInfo {
-  /** Length in bytes. */
-  size: number;
-  /** Last modification time, or `null` when the file system does not keep one. */
-  mtime: Date | null;
-}
+import type { FileStat } from "./file_stat.ts";
+
+/**
+ * What a validator is computed from: a file's size and modification time.
+ *
+ * @deprecated Use `Pick<FileStat, "size" | "mtime">`, which {@linkcode fileETag} takes.
+ */
+export type FileInfo = Pick<FileStat, "size" | "mtime">;
 
 /**
  * The outcome of {@linkcode evaluatePreconditions}.
  *
- * | result       | response                                          |
- * | ------------ | ------------------------------------------------- |
- * | `"proceed"`  | serve as usual (Range applies)                    |
- * | `"full"`     | serve as usual but ignore Range (`If-Range` failed) |
- * | `304`        | `304 Not Modified`, validators kept, no body      |
- * | `412`        | `412 Precondition Failed`                         |
+ * | result           | response                                               |
+ * | ---------------- | ------------------------------------------------------ |
+ * | `"proceed"`      | serve as usual (Range applies)                         |
+ * | `"ignore-range"` | serve as usual but ignore Range (`If-Range` failed)    |
+ * | `304`            | `304 Not Modified`, validators kept, no body           |
+ * | `412`            | `412 Precondition Failed`                              |
  */
-export type PreconditionResult = "proceed" | "full" | 304 | 412;
+export type PreconditionResult = "proceed" | "ignore-range" | 304 | 412;
 
 /**
  * Computes a strong entity tag from a file's size and modification time, the way nginx does.
+ * Any object with those two fields will do, so callers can pass their own data.
  *
  * @param info The file's size and modification time.
  * @returns A quoted strong entity tag such as `"1a2b-5f3c2e1d"`.
@@ -39,7 +41,7 @@ export type PreconditionResult = "proceed" | "full" | 304 | 412;
  * assert.equal(fileETag({ size: 255, mtime: new Date(1000) }), '"ff-3e8"');
  * ```
  */
-export function fileETag(info: FileInfo): string {
+export function fileETag(info: Pick<FileStat, "size" | "mtime">): string {
   const time = info.mtime ? info.mtime.getTime().toString(16) : "0";
   return `"${info.size.toString(16)}-${time}"`;
 }
@@ -196,11 +198,11 @@ export function evaluatePreconditions(
   if (ifRange !== null && headers.has("range")) {
     const value = ifRange.trim();
     if (value.startsWith('"') || value.startsWith("W/")) {
-      if (etag === null || !strongMatch(value, etag)) return "full";
+      if (etag === null || !strongMatch(value, etag)) return "ignore-range";
     } else {
       // a date only validates when it equals Last-Modified exactly (§13.1.5)
       const date = parseHttpDate(value);
-      if (date === null || modified === null || date !== modified) return "full";
+      if (date === null || modified === null || date !== modified) return "ignore-range";
     }
   }
   return "proceed";

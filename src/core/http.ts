@@ -22,8 +22,14 @@ export function httpDateNow(now: number = Date.now()): string {
   return dateValue;
 }
 
+/** The headers that type a plain-text answer and keep browsers from sniffing another type. */
+export const TEXT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "content-type": "text/plain; charset=utf-8",
+  "x-content-type-options": "nosniff",
+});
+
 /**
- * A short plain-text answer (a reason for a 4xx): `text/plain`, `nosniff`, `Date`, then
+ * A short plain-text answer (a reason for a 4xx): {@linkcode TEXT_HEADERS}, `Date`, then
  * `headers` on top; HEAD gets the same status and headers without the body.
  */
 export function textResponse(
@@ -32,11 +38,7 @@ export function textResponse(
   message: string,
   headers: HeadersInit = {},
 ): Response {
-  const h = new Headers({
-    "content-type": "text/plain; charset=utf-8",
-    "x-content-type-options": "nosniff",
-    date: httpDateNow(),
-  });
+  const h = new Headers({ ...TEXT_HEADERS, date: httpDateNow() });
   for (const [name, value] of new Headers(headers)) h.set(name, value);
   return new Response(req.method === "HEAD" ? null : message, { status, headers: h });
 }

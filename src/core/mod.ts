@@ -10,3 +10,4 @@ export * from "./range.ts";
 export * from "./conditional.ts";
 export * from "./multipart.ts";
 export * from "./content_type.ts";
+export * from "./file_stat.ts";

@@ -21,7 +21,19 @@ export interface MultipartLayout {
 
 const encoder = new TextEncoder();
 
-/** Makes a boundary that cannot occur by chance in the data (64 random bits, hex). */
+/**
+ * Makes a boundary that cannot occur by chance in the data: 96 random bits, in hex.
+ *
+ * @returns 24 lower-case hex digits.
+ *
+ * @example Usage
+ * ```ts
+ * import { randomBoundary } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(randomBoundary(), /^[0-9a-f]{24}$/);
+ * ```
+ */
 export function randomBoundary(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -69,7 +81,27 @@ export function layoutMultipart(
 
 /**
  * Yields the bytes of a multipart body: each part's head, then its data from `read`, then the
- * closing delimiter.
+ * closing delimiter. Nothing is buffered: each range is read when its turn comes.
+ *
+ * @param layout The body's framing, from {@linkcode layoutMultipart}.
+ * @param read Reads one range of the representation.
+ * @returns The body's chunks, `layout.length` bytes in all.
+ *
+ * @example Usage
+ * ```ts
+ * import { layoutMultipart, multipartChunks } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const data = new TextEncoder().encode("0123456789");
+ * const layout = layoutMultipart([{ start: 0, end: 1 }, { start: 8, end: 9 }], 10, "text/plain", "B");
+ * let length = 0;
+ * for await (const chunk of multipartChunks(layout, async function* (range) {
+ *   yield data.subarray(range.start, range.end + 1);
+ * })) {
+ *   length += chunk.byteLength;
+ * }
+ * assert.equal(length, layout.length);
+ * ```
  */
 export async function* multipartChunks(
   layout: MultipartLayout,

@@ -5,21 +5,11 @@
  * @module
  */
 
+import type { FileStat } from "../core/file_stat.ts";
 import type { ByteRange } from "../core/range.ts";
 
-/** A file's metadata, as the runtime reports it for an opened file. */
-export interface FileStat {
-  /** Length in bytes. */
-  size: number;
-  /** Last modification time, or `null` when unknown. */
-  mtime: Date | null;
-  /** Whether it is a regular file (not a directory, device, FIFO or socket). */
-  isFile: boolean;
-  /** Device number, or `null` when the runtime does not report it. */
-  dev: number | null;
-  /** Inode number, or `null` when the runtime does not report it. */
-  ino: number | null;
-}
+/** A file's metadata, as the runtime reports it for an opened file (declared in `src/core/`). */
+export type { FileStat };
 
 /**
  * Called exactly once when a response body is finished. `bytes` is how many bytes of it the

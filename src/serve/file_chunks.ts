@@ -1,5 +1,5 @@
 /**
- * `fileChunks()`: the original package's `file_iterator`, as an async iterable.
+ * `fileChunks()`: part of a file, read in bounded chunks as an async iterable.
  *
  * @module
  */

@@ -1,10 +1,12 @@
 // Internal: turns an async generator into a pull-based ReadableStream whose cancellation
-// finishes the generator (running its `finally`, which releases files).
+// finishes the generator.
 
 /**
- * Wraps `chunks` in a stream that pulls one chunk per read and reports when it ends. A chunk
- * is counted once the consumer reads past it (asks for the next one, or the end): a chunk it
- * still holds when it cancels is not counted, as the runtime's server may not have sent it.
+ * Wraps `chunks` in a stream that pulls one chunk per read and calls `onEnd` once, after the
+ * generator has finished (done, failed, or returned on cancel), so `onEnd` may release what the
+ * generator reads from. A chunk is counted once the consumer reads past it (asks for the next
+ * one, or the end): a chunk it still holds when it cancels is not counted, as the runtime's
+ * server may not have sent it.
  */
 export function streamFromGenerator(
   chunks: AsyncGenerator<Uint8Array, void, undefined>,
@@ -37,8 +39,11 @@ export function streamFromGenerator(
       }
     },
     async cancel() {
-      end(true);
-      await chunks.return(undefined);
+      try {
+        await chunks.return(undefined); // waits for a read in progress to settle
+      } finally {
+        end(true);
+      }
     },
     // highWaterMark 0: pull only on a read, so a pull means the previous chunk was taken
   }, { highWaterMark: 0 });

@@ -2,41 +2,42 @@
  * `serveStream()`: answers a GET or HEAD request for one media file with `200`, `206`, `304`,
  * `412` or `416`, as RFC 9110 says.
  *
+ * What to answer is planned in `src/core/response_plan.ts` from the request, the file's
+ * metadata and the options; this file opens the file, asks for the plan and carries it out.
+ *
  * @module
  */
 
+import { concatBytes } from "../core/bytes.ts";
+import type { FileStat } from "../core/file_stat.ts";
 import { httpDateNow } from "../core/http.ts";
+import { multipartChunks } from "../core/multipart.ts";
+import type { ByteRange } from "../core/range.ts";
+import {
+  planFileResponse,
+  planMethodExit,
+  type PlannedBody,
+  planRefusal,
+  type ResponsePlan,
+  type ResponsePlanOptions,
+} from "../core/response_plan.ts";
 import { checkServeOptions, type ChunkCapScope } from "../core/serve_options.ts";
-import { streamFromGenerator } from "./generator_stream.ts";
-import { evaluatePreconditions, fileETag } from "../core/conditional.ts";
-import { contentTypeOf, DEFAULT_MEDIA_TYPE } from "../core/content_type.ts";
-import { layoutMultipart, multipartChunks } from "../core/multipart.ts";
-import { type ByteRange, parseRange } from "../core/range.ts";
 import { runtime } from "../runtime/mod.ts";
-import type { FileSource, FileStat, OpenFile } from "../runtime/types.ts";
+import type { FileSource, OpenFile } from "../runtime/types.ts";
+import { streamFromGenerator } from "./generator_stream.ts";
 
-/** The original package's `STREAM_MAX_LOAD_VOLUME`: 8 MiB per open-ended range response. */
+/** The default `maxChunkSize`: 8 MiB per open-ended range answered to a media element. */
 export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
 
 export type { ChunkCapScope };
 
-/** The `Sec-Fetch-Dest` values of media-element requests, which browsers repeat after a short 206. */
-const MEDIA_ELEMENT_DESTINATIONS: ReadonlySet<string> = new Set(["video", "audio", "track"]);
-
-/** Whether `maxChunkSize` applies to `req` under `scope`. */
-function chunkCapApplies(req: Request, scope: ChunkCapScope): boolean {
-  if (scope === "all") return true;
-  const dest = req.headers.get("sec-fetch-dest");
-  return dest !== null && MEDIA_ELEMENT_DESTINATIONS.has(dest.toLowerCase());
-}
-
-/** Bytes read per chunk for bodies read through JavaScript (multipart, ignored ranges on Bun). */
+/** Bytes read per chunk for bodies read through JavaScript (multipart, ignored ranges). */
 const READ_CHUNK_SIZE = 64 * 1024;
 
 /**
  * Largest body read through JavaScript that is handed over as one buffer on a server that
- * drops a stream's `Content-Length` (Bun): up to this, the response keeps its length; past
- * it, the body is streamed chunked rather than held in memory.
+ * drops a stream's `Content-Length`: up to this, the response keeps its length; past it, the
+ * body is streamed chunked rather than held in memory.
  */
 const BUFFERED_BODY_LIMIT = 1024 * 1024;
 
@@ -80,11 +81,10 @@ export interface ServeStreamOptions {
   /** Path of the file to stream. Resolve and check it yourself (or use the ready handler). */
   path: string;
   /**
-   * Longest body sent for an open-ended range (`bytes=N-`), in bytes: the original's
-   * `STREAM_MAX_LOAD_VOLUME`. Applies only to the requests that `maxChunkSizeFor` names
-   * (by default a browser's media elements, which ask again for the rest), so no client that
-   * would take a short body for the whole file ever gets one. Closed ranges are honoured
-   * exactly. `0` or `Infinity` disables the cap.
+   * Longest body sent for an open-ended range (`bytes=N-`), in bytes. Applies only to the
+   * requests that `maxChunkSizeFor` names (by default a browser's media elements, which ask
+   * again for the rest), so no client that would take a short body for the whole file ever
+   * gets one. Closed ranges are honoured exactly. `0` or `Infinity` disables the cap.
    *
    * @default {8388608}
    */
@@ -95,7 +95,7 @@ export interface ServeStreamOptions {
    *   element (`Sec-Fetch-Dest: video`, `audio` or `track`). Browsers ask again after a short
    *   `206`; downloaders (wget, curl), ffmpeg, GStreamer and HTTP libraries take the end of a
    *   body for the end of the file, so they get the whole range they asked for.
-   * - `"all"`: every open-ended range, as the original package did. Truncates downloads.
+   * - `"all"`: every open-ended range. Truncates downloads.
    *
    * @default {"media-elements"}
    */
@@ -128,7 +128,14 @@ export interface ServeStreamOptions {
   headers?: HeadersInit;
   /**
    * Called with the opened file's metadata before anything is sent: return `false` to answer
-   * `404` (for example when it is not the file a path check saw).
+   * `404` (for example when it is not the file a path check saw). Errors it throws propagate
+   * to the caller, and the file is closed.
+   */
+  verifyFile?: (stat: FileStat) => boolean | Promise<boolean>;
+  /**
+   * The former name of `verifyFile`, used when `verifyFile` is not set.
+   *
+   * @deprecated Use `verifyFile`.
    */
   accept?: (stat: FileStat) => boolean | Promise<boolean>;
   /**
@@ -149,38 +156,6 @@ export interface ServeStreamOptions {
   source?: FileSource;
 }
 
-const EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag";
-
-/**
- * A response whose headers are set after it is made: given a `Headers` init, Deno's `Response`
- * copies and re-validates every header, which cost more than the rest of a `bytes=0-1` answer
- * (`deno task bench`, `probe`). A body's own type (a string's or a Blob's) is replaced by the
- * `content-type` set here, as it was by the init.
- */
-function respond(body: BodyInit | null, status: number, headers: Map<string, string>): Response {
-  const response = new Response(body, { status });
-  const target = response.headers;
-  for (const [name, value] of headers) target.set(name, value);
-  return response;
-}
-
-function corsOrigin(cors: string | readonly string[] | undefined, req: Request): string | null {
-  if (cors === undefined) return null;
-  if (typeof cors === "string") return cors;
-  const origin = req.headers.get("origin");
-  return origin !== null && cors.includes(origin) ? origin : null;
-}
-
-/** RFC 6266 `Content-Disposition` with an ASCII fallback and the UTF-8 name. */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
-  const utf8 = encodeURIComponent(name).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
-}
-
 /**
  * Streams one media file in answer to a web-standard `Request`.
  *
@@ -192,8 +167,9 @@ function contentDisposition(name: string): string {
  * and an invalid header is ignored (`200`). Open-ended ranges from media elements are capped
  * at `maxChunkSize`.
  *
- * The file is never read whole: bodies are streamed from the runtime (Bun sends slices from
- * the kernel), and the file is closed when the body ends, fails or is cancelled.
+ * The file is opened once per request and never read whole: bodies are streamed from the
+ * runtime (Bun sends slices from the kernel), and the file is closed when the body ends, fails
+ * or is cancelled, or at once when the answer has no body from it.
  *
  * @param req The request.
  * @param options The file and how to serve it, see {@linkcode ServeStreamOptions}.
@@ -229,8 +205,9 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     cacheControl,
     cors,
     downloadName,
-    headers: extraHeaders,
+    headers,
     accept,
+    verifyFile = accept,
     onServed,
     clientAddress = null,
     stallTimeoutMs = 120_000,
@@ -241,211 +218,196 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
   }
   checkServeOptions({ maxChunkSize, maxChunkSizeFor, maxRanges, stallTimeoutMs }, "Cannot serve stream");
 
-  const startedAt = new Date();
-  const headers = new Map<string, string>([["date", httpDateNow(startedAt.getTime())]]);
-  const origin = corsOrigin(cors, req);
-  if (origin !== null) {
-    headers.set("access-control-allow-origin", origin);
-    headers.set("access-control-expose-headers", EXPOSED_HEADERS);
-    if (origin !== "*") headers.set("vary", "Origin");
-  }
+  const planOptions: ResponsePlanOptions = {
+    maxChunkSize,
+    maxChunkSizeFor,
+    maxRanges,
+    contentType,
+    cacheControl,
+    cors,
+    downloadName,
+    headers,
+    appliesRangeToFileBodies: source.appliesRangeToFileBodies,
+  };
+  const notifyServed = servedNotifier(req, path, clientAddress, onServed);
 
-  let size: number | null = null;
-  const report = (
-    status: number,
-    ranges: ByteRange[],
-    bytesPlanned: number,
-    bytesDelivered: number | null,
-    aborted: boolean,
-  ) => {
-    if (!onServed) return;
+  const methodExit = planMethodExit(req, planOptions);
+  if (methodExit !== null) return answerWithoutFileBody(methodExit, null, notifyServed);
+  const opened = await source.open(path);
+  if (opened === "not-found" || opened === "forbidden") {
+    const refusal = planRefusal(req, opened === "forbidden" ? 403 : 404, planOptions);
+    return answerWithoutFileBody(refusal, null, notifyServed);
+  }
+  return await answerFromFile(opened, {
+    req,
+    path,
+    planOptions,
+    verifyFile,
+    stallTimeoutMs,
+    streamsKeepLength: source.streamsKeepLength,
+    notifyServed,
+  });
+}
+
+/** What happened to a response, as far as `serveStream` knows when it reports it. */
+interface ServedOutcome {
+  status: number;
+  size: number | null;
+  ranges: readonly ByteRange[];
+  bytesPlanned: number;
+  bytesDelivered: number | null;
+  aborted: boolean;
+}
+
+/** Reports one response to `onServed`. */
+type NotifyServed = (outcome: ServedOutcome) => void;
+
+/**
+ * The function that completes each outcome into a {@linkcode StreamEvent} for `onServed`
+ * (timed from this call); errors `onServed` throws are ignored, so observers never break
+ * streaming.
+ */
+function servedNotifier(
+  req: Request,
+  path: string,
+  clientAddress: string | null,
+  onServed: ServeStreamOptions["onServed"],
+): NotifyServed {
+  if (onServed === undefined) return () => {};
+  const startedAt = new Date();
+  return (outcome) => {
     try {
       onServed({
         request: req,
         path,
-        status,
-        size,
-        ranges,
-        bytesPlanned,
-        bytesDelivered,
+        ...outcome,
+        ranges: [...outcome.ranges],
         startedAt,
         durationMs: Date.now() - startedAt.getTime(),
-        aborted,
         clientAddress,
       });
     } catch {
-      // observers never break streaming
+      // ignored: see above
     }
   };
-  // Responses without a file body: a short plain-text reason (HEAD gets its headers only),
-  // extra headers applied, the event reported at once.
-  const finish = (status: number, message: string | null): Response => {
-    if (message !== null) {
-      headers.set("content-type", "text/plain; charset=utf-8");
-      headers.set("content-length", String(message.length));
-      headers.set("x-content-type-options", "nosniff");
-    }
-    if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
-    report(status, [], 0, 0, false);
-    return respond(req.method === "HEAD" ? null : message, status, headers);
-  };
+}
 
-  if (req.method === "OPTIONS" && origin !== null) {
-    headers.set("access-control-allow-methods", "GET, HEAD, OPTIONS");
-    headers.set(
-      "access-control-allow-headers",
-      req.headers.get("access-control-request-headers") ?? "Range, If-Range, If-Match, If-None-Match",
-    );
-    headers.set("access-control-max-age", "86400");
-    return finish(204, null);
-  }
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    headers.set("allow", "GET, HEAD");
-    return finish(405, "Method Not Allowed");
-  }
+/** What answering a request needs once its file is open. */
+interface FileAnswerContext {
+  req: Request;
+  path: string;
+  planOptions: ResponsePlanOptions;
+  verifyFile: ServeStreamOptions["verifyFile"];
+  stallTimeoutMs: number;
+  streamsKeepLength: boolean | undefined;
+  notifyServed: NotifyServed;
+}
 
-  const opened = await source.open(path);
-  if (opened === "not-found") return finish(404, "Not Found");
-  if (opened === "forbidden") return finish(403, "Forbidden");
-  const file: OpenFile = opened;
+/**
+ * Verifies the opened `file`, plans the answer and carries it out. The file is closed here on
+ * every exit, unless a body took it over: a body releases its file when it ends, fails or is
+ * cancelled.
+ */
+async function answerFromFile(file: OpenFile, context: FileAnswerContext): Promise<Response> {
+  const { req, verifyFile, planOptions, notifyServed } = context;
+  let bodyOwnsFile = false;
   try {
-    if (!file.stat.isFile || (accept && !(await accept(file.stat)))) {
-      file.close();
-      return finish(404, "Not Found");
+    if (!file.stat.isFile || (verifyFile !== undefined && !(await verifyFile(file.stat)))) {
+      return answerWithoutFileBody(planRefusal(req, 404, planOptions), null, notifyServed);
     }
-  } catch (error) {
-    file.close();
-    throw error;
+    const plan = planFileResponse(req, { path: context.path, stat: file.stat }, planOptions);
+    const { body } = plan;
+    if (body.kind === "none" || body.kind === "text") {
+      return answerWithoutFileBody(plan, file.stat.size, notifyServed);
+    }
+    if (plan.ranges.length === 1) {
+      const ready = file.beforeBody?.(plan.length);
+      if (ready !== undefined) await ready;
+    }
+    const fileBody = await bodyFromFile(file, plan, body, context);
+    bodyOwnsFile = true;
+    return responseFor(plan, fileBody);
+  } finally {
+    if (!bodyOwnsFile) file.close();
   }
-  size = file.stat.size;
+}
 
-  const etag = fileETag(file.stat);
-  const lastModified = file.stat.mtime;
-  headers.set("etag", etag);
-  if (lastModified) headers.set("last-modified", lastModified.toUTCString());
-  if (cacheControl !== undefined) headers.set("cache-control", cacheControl);
+/** Answers `plan` when its body is not read from the file, and reports it at once. */
+function answerWithoutFileBody(
+  plan: ResponsePlan,
+  size: number | null,
+  notifyServed: NotifyServed,
+): Response {
+  const { status, ranges, body } = plan;
+  notifyServed({ status, size, ranges, bytesPlanned: 0, bytesDelivered: 0, aborted: false });
+  return responseFor(plan, body.kind === "text" ? body.text : null);
+}
 
-  const precondition = evaluatePreconditions(req.headers, { etag, lastModified });
-  if (precondition === 412) {
-    file.close();
-    return finish(412, "Precondition Failed");
+/**
+ * The body of `plan` from `file`, which it takes over. A single range is handed to the runtime
+ * as a file body; multipart bodies, and ranges the plan says to read through JavaScript, are
+ * read here chunk by chunk.
+ */
+function bodyFromFile(
+  file: OpenFile,
+  plan: ResponsePlan,
+  body: Exclude<PlannedBody, { kind: "none" | "text" }>,
+  context: FileAnswerContext,
+): BodyInit | Promise<BodyInit> {
+  const { status, ranges, length } = plan;
+  const size = file.stat.size;
+  const notifyEnd = (bytesDelivered: number | null, aborted: boolean) =>
+    context.notifyServed({ status, size, ranges, bytesPlanned: length, bytesDelivered, aborted });
+  if (body.kind === "file") {
+    return file.body(body.range, notifyEnd, { stallTimeoutMs: context.stallTimeoutMs, request: context.req });
   }
-  if (precondition === 304) {
+  const chunks = body.kind === "read"
+    ? file.read([body.range], READ_CHUNK_SIZE)
+    : multipartChunks(body.layout, (range) => file.read([range], READ_CHUNK_SIZE));
+  const release = (bytes: number, aborted: boolean) => {
     file.close();
-    return finish(304, null);
-  }
-
-  const type = contentType ?? contentTypeOf(path) ?? DEFAULT_MEDIA_TYPE;
-  headers.set("accept-ranges", "bytes");
-  headers.set("x-content-type-options", "nosniff");
-  // Explicit even when inline: Bun otherwise adds a type-less `filename=` to file bodies (and
-  // only to them, so HEAD and GET would differ).
-  headers.set(
-    "content-disposition",
-    downloadName === undefined ? "inline" : contentDisposition(downloadName),
-  );
-
-  const ranges = precondition === "full" ? null : parseRange(req.headers.get("range"), size, {
-    maxOpenEndedLength: chunkCapApplies(req, maxChunkSizeFor) ? maxChunkSize : 0,
-    maxRanges,
-  });
-  if (ranges === "unsatisfiable") {
-    file.close();
-    headers.set("content-range", `bytes */${size}`);
-    return finish(416, "Range Not Satisfiable");
-  }
-
-  // A body read through JavaScript rather than handed to the runtime as a file body: multipart
-  // ones, and on a server that would re-apply the ignored Range header to a file body, a 200.
-  const readThrough = (parts: ByteRange[], bytes: number, chunks: AsyncGenerator<Uint8Array>) => {
-    const owned = (async function* () {
-      try {
-        yield* chunks;
-      } finally {
-        file.close(); // the generator's finally covers end, error and cancel alike
-      }
-    })();
-    const done = (delivered: number, aborted: boolean) => report(status, parts, bytes, delivered, aborted);
-    return source.streamsKeepLength === false && bytes <= BUFFERED_BODY_LIMIT
-      ? bufferBody(owned, done)
-      : streamFromGenerator(owned, done);
+    notifyEnd(bytes, aborted);
   };
-
-  let status: number;
-  let length: number;
-  let sent: ByteRange[];
-  let body: (() => BodyInit | Promise<BodyInit>) | null;
-  if (ranges === null || ranges.length === 1) {
-    const range = ranges?.[0] ?? { start: 0, end: size - 1 };
-    status = ranges ? 206 : 200;
-    length = range.end - range.start + 1;
-    sent = length > 0 ? [range] : [];
-    if (ranges) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
-    headers.set("content-type", type);
-    const ignoredRange = ranges === null && source.appliesRangeToFileBodies === true &&
-      req.headers.has("range");
-    body = length === 0
-      ? null
-      : ignoredRange
-      ? () => readThrough(sent, length, file.read(sent, READ_CHUNK_SIZE))
-      : () =>
-        file.body(range, (bytes, aborted) => report(status, sent, length, bytes, aborted), {
-          stallTimeoutMs,
-          request: req,
-        });
-  } else {
-    const layout = layoutMultipart(ranges, size, type);
-    status = 206;
-    length = layout.length;
-    sent = ranges;
-    headers.set("content-type", layout.contentType);
-    body = () =>
-      readThrough(sent, length, multipartChunks(layout, (range) => file.read([range], READ_CHUNK_SIZE)));
-  }
-  headers.set("content-length", String(length));
-  // Both runtimes stamp Date on responses with a body themselves; a Date of ours there made
-  // Bun send 1 MiB ranges 25 % slower (`deno task bench`, `seek`). Bodiless ones keep it.
-  if (req.method !== "HEAD" && body !== null) headers.delete("date");
-  if (extraHeaders) new Headers(extraHeaders).forEach((v, k) => headers.set(k, v));
-
-  if (req.method === "HEAD" || body === null) {
-    file.close();
-    report(status, sent, req.method === "HEAD" ? 0 : length, 0, false);
-    return respond(null, status, headers);
-  }
-  if (sent.length === 1) {
-    const ready = file.beforeBody?.(length);
-    if (ready !== undefined) await ready;
-  }
-  return respond(await body(), status, headers);
+  return context.streamsKeepLength === false && length <= BUFFERED_BODY_LIMIT
+    ? bufferBody(chunks, release)
+    : streamFromGenerator(chunks, release);
 }
 
 /**
  * Collects `chunks` into one buffer, for servers that drop a stream body's `Content-Length`;
- * bounded by `BUFFERED_BODY_LIMIT`.
+ * bounded by `BUFFERED_BODY_LIMIT`. `onEnd` is called once the chunks are all read or failed.
  */
 async function bufferBody(
-  chunks: AsyncGenerator<Uint8Array>,
+  chunks: AsyncGenerator<Uint8Array, void, undefined>,
   onEnd: (bytes: number, aborted: boolean) => void,
 ): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
   const parts: Uint8Array[] = [];
-  let bytes = 0;
   try {
-    for await (const chunk of chunks) {
-      parts.push(chunk);
-      bytes += chunk.byteLength;
-    }
+    for await (const chunk of chunks) parts.push(chunk);
   } catch (error) {
     // as a streamed body would: the response stands, its body errors
     onEnd(0, true);
     return new ReadableStream({ start: (controller) => controller.error(error) });
   }
-  const buffer = new Uint8Array(bytes);
-  let offset = 0;
-  for (const part of parts) {
-    buffer.set(part, offset);
-    offset += part.byteLength;
-  }
-  onEnd(bytes, false);
+  const buffer = concatBytes(parts);
+  onEnd(buffer.byteLength, false);
   return buffer;
+}
+
+/**
+ * The response for `plan` with `body`, its headers set after it is made: given headers in its
+ * init, Deno's `Response` copies and re-validates them all, which setting them on the made
+ * response avoids. A body's own type (a string's or a Blob's) is replaced by the plan's
+ * `content-type`, as an init's would replace it.
+ *
+ * `Date` (RFC 9110 §6.6.1) is decided here, once: the runtimes stamp it on responses with a
+ * body themselves, and Bun leaves it off bodiless ones, so only those get it here (the plan's
+ * headers, applied after, may still override it).
+ */
+function responseFor(plan: ResponsePlan, body: BodyInit | null): Response {
+  const response = new Response(body, { status: plan.status });
+  const target = response.headers;
+  if (body === null) target.set("date", httpDateNow());
+  for (const [name, value] of plan.headers) target.set(name, value);
+  return response;
 }

@@ -423,6 +423,8 @@ test("serveStream() adds CORS headers and answers preflights when cors is set", 
 
   const unlisted = await serve({ origin: "https://evil.example" }, { cors: ["https://a.example"] });
   assert.equal(unlisted.headers.get("access-control-allow-origin"), null);
+  // the answer depends on Origin, so a cache must not give this one to a listed origin
+  assert.equal(unlisted.headers.get("vary"), "Origin");
   await unlisted.body?.cancel();
 
   const preflight = await serve({ origin: "https://a.example", "access-control-request-headers": "range" }, {
@@ -470,12 +472,121 @@ test("serveStream() throws TypeError and RangeError for caller mistakes", async 
   await assert.rejects(() => serve({}, { maxRanges: 0 }), RangeError);
 });
 
-test("serveStream() answers 404 when accept() refuses the opened file", async () => {
+test("serveStream() answers 404 when verifyFile() refuses the opened file", async () => {
   let seen: number | null = null;
-  const res = await serve({}, { accept: (stat) => (seen = stat.size, false) });
+  const res = await serve({}, { verifyFile: (stat) => (seen = stat.size, false) });
   assert.equal(res.status, 404);
   assert.equal(seen, SIZE);
   await res.body?.cancel();
+});
+
+test("serveStream() still takes the deprecated accept(), and prefers verifyFile()", async () => {
+  const refused = await serve({}, { accept: () => false });
+  assert.equal(refused.status, 404);
+  await refused.body?.cancel();
+  const accepted = await serve({ range: "bytes=0-1" }, { accept: () => false, verifyFile: () => true });
+  assert.equal(accepted.status, 206);
+  await expectBody(accepted, 0, 1);
+});
+
+/** A fake file source that counts opens and closes, with bodies that own the file as real ones do. */
+function countingSource(size: number) {
+  const counts = { opens: 0, closes: 0 };
+  const source: FileSource = {
+    open: () => {
+      counts.opens++;
+      let closed = false;
+      const close = () => {
+        if (!closed) counts.closes++;
+        closed = true;
+      };
+      return Promise.resolve({
+        stat: { size, mtime: new Date(0), isFile: true, dev: 1, ino: 2 },
+        body: (range) =>
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(DATA.slice(range.start, range.end + 1));
+              controller.close();
+              close();
+            },
+          }),
+        async *read(ranges) {
+          for (const range of ranges) yield DATA.slice(range.start, range.end + 1);
+        },
+        close,
+      });
+    },
+  };
+  return { source, counts };
+}
+
+test("serveStream() opens the file once and closes it once on every exit", async () => {
+  const cases: [string, Record<string, string>, string, Partial<ServeStreamOptions>][] = [
+    ["200", {}, "GET", {}],
+    ["206", { range: "bytes=0-1" }, "GET", {}],
+    ["multipart", { range: "bytes=0-1,10-11" }, "GET", {}],
+    ["HEAD", { range: "bytes=0-1" }, "HEAD", {}],
+    ["304", { "if-none-match": "*" }, "GET", {}],
+    ["412", { "if-match": '"nope"' }, "GET", {}],
+    ["416", { range: `bytes=${SIZE}-` }, "GET", {}],
+    ["refused", {}, "GET", { verifyFile: () => false }],
+  ];
+  for (const [name, headers, method, options] of cases) {
+    const { source, counts } = countingSource(SIZE);
+    const res = await serveStream(request(headers, method), { path: "x.mp4", source, ...options });
+    await res.arrayBuffer();
+    assert.deepEqual(counts, { opens: 1, closes: 1 }, name);
+  }
+});
+
+test("serveStream() closes the file when verifyFile() throws, and rethrows", async () => {
+  const { source, counts } = countingSource(SIZE);
+  await assert.rejects(
+    () =>
+      serveStream(request(), {
+        path: "x.mp4",
+        source,
+        verifyFile: () => {
+          throw new Error("verification failed");
+        },
+      }),
+    /verification failed/,
+  );
+  assert.deepEqual(counts, { opens: 1, closes: 1 });
+});
+
+test("serveStream() closes the file of a multipart body cancelled before it is read", async () => {
+  const { source, counts } = countingSource(SIZE);
+  const res = await serveStream(request({ range: "bytes=0-1,10-11" }), { path: "x.mp4", source });
+  assert.equal(res.status, 206);
+  await res.body?.cancel();
+  assert.deepEqual(counts, { opens: 1, closes: 1 });
+});
+
+test("serveStream() answers method exits without opening the file", async () => {
+  const { source, counts } = countingSource(SIZE);
+  const post = await serveStream(request({}, "POST"), { path: "x.mp4", source });
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
+  const preflight = await serveStream(request({ origin: "https://a.example" }, "OPTIONS"), {
+    path: "x.mp4",
+    source,
+    cors: "*",
+  });
+  assert.equal(preflight.status, 204);
+  assert.deepEqual(counts, { opens: 0, closes: 0 });
+});
+
+test("serveStream() sets Date on bodiless responses only, once", async () => {
+  const head = await serve({}, {}, "HEAD");
+  assert.match(head.headers.get("date") ?? "", /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+  const notModified = await serve({ "if-none-match": "*" });
+  assert.equal(notModified.status, 304);
+  assert.ok(notModified.headers.has("date"));
+  // the runtimes stamp Date on responses with a body themselves
+  const get = await serve({ range: "bytes=0-1" });
+  assert.equal(get.headers.get("date"), null);
+  await expectBody(get, 0, 1);
 });
 
 test("serveStream() serves bytes past 4 GiB of a sparse file", async () => {
