@@ -14,48 +14,58 @@ writeFixture(dir, "sample.webm", DATA);
 writeFixture(dir, ".hidden.webm", DATA);
 const env = { PORT: "0", MEDIA_ROOT: dir, API_KEY: "secret-key" };
 
-test("examples/custom_handler.ts streams a catalogue entry to a client with the API key", async () => {
-  const server = await startScript("examples/custom_handler.ts", [], { env });
-  try {
-    const denied = await fetch(`${server.origin}/videos/intro`);
-    assert.equal(denied.status, 401);
-    await denied.body?.cancel();
-    const unknown = await fetch(`${server.origin}/videos/nope`, { headers: { "x-api-key": "secret-key" } });
-    assert.equal(unknown.status, 404);
-    await unknown.body?.cancel();
-    const res = await fetch(`${server.origin}/videos/intro`, {
-      headers: { "x-api-key": "secret-key", range: "bytes=100-199" },
-    });
-    assert.equal(res.status, 206);
-    assert.equal(res.headers.get("cache-control"), "private, max-age=3600");
-    assert.deepEqual(await bodyBytes(res), DATA.subarray(100, 200));
-  } finally {
-    await server.stop();
-  }
-});
+test(
+  "examples/custom_handler.ts streams a catalogue entry to a client with the API key",
+  { timeout: 60_000 },
+  async () => {
+    const server = await startScript("examples/custom_handler.ts", [], { env });
+    try {
+      const denied = await fetch(`${server.origin}/videos/intro`);
+      assert.equal(denied.status, 401);
+      await denied.body?.cancel();
+      const unknown = await fetch(`${server.origin}/videos/nope`, { headers: { "x-api-key": "secret-key" } });
+      assert.equal(unknown.status, 404);
+      await unknown.body?.cancel();
+      const res = await fetch(`${server.origin}/videos/intro`, {
+        headers: { "x-api-key": "secret-key", range: "bytes=100-199" },
+      });
+      assert.equal(res.status, 206);
+      assert.equal(res.headers.get("cache-control"), "private, max-age=3600");
+      assert.deepEqual(await bodyBytes(res), DATA.subarray(100, 200));
+    } finally {
+      await server.stop();
+    }
+  },
+);
 
 const honoExample = runtime.name === "bun" ? "examples/hono_bun.ts" : "examples/hono_deno.ts";
-test(`${honoExample} serves media routes through serveStream and the rest through Hono`, async () => {
-  const server = await startScript(honoExample, [], { env });
-  try {
-    const hello = await fetch(`${server.origin}/`);
-    assert.match(await hello.text(), /Hello from Hono/);
-    const res = await fetch(`${server.origin}/media/sample.webm`, { headers: { range: "bytes=-10" } });
-    assert.equal(res.status, 206);
-    assert.equal(res.headers.get("content-type"), "video/webm");
-    assert.deepEqual(await bodyBytes(res), DATA.subarray(DATA.length - 10));
-    for (const path of ["/media/.hidden.webm", "/media/..%2F..%2Fetc%2Fpasswd", "/media/notes.txt"]) {
-      const refused = await fetch(`${server.origin}${path}`);
-      assert.equal(refused.status, 404, path);
-      await refused.body?.cancel();
+test(
+  `${honoExample} serves media routes through serveStream and the rest through Hono`,
+  { timeout: 60_000 },
+  async () => {
+    const server = await startScript(honoExample, [], { env });
+    try {
+      const hello = await fetch(`${server.origin}/`);
+      assert.match(await hello.text(), /Hello from Hono/);
+      const res = await fetch(`${server.origin}/media/sample.webm`, { headers: { range: "bytes=-10" } });
+      assert.equal(res.status, 206);
+      assert.equal(res.headers.get("content-type"), "video/webm");
+      assert.deepEqual(await bodyBytes(res), DATA.subarray(DATA.length - 10));
+      for (const path of ["/media/.hidden.webm", "/media/..%2F..%2Fetc%2Fpasswd", "/media/notes.txt"]) {
+        const refused = await fetch(`${server.origin}${path}`);
+        assert.equal(refused.status, 404, path);
+        await refused.body?.cancel();
+      }
+    } finally {
+      await server.stop();
     }
-  } finally {
-    await server.stop();
-  }
-});
+  },
+);
 
 const serveExample = runtime.name === "bun" ? "examples/bun_serve.ts" : "examples/deno_serve.ts";
-test(`${serveExample} streams the media root and a fixed file, and logs the watch before exiting`, async () => {
+test(`${serveExample} streams the media root and a fixed file, and logs the watch before exiting`, {
+  timeout: 60_000,
+}, async () => {
   const url = `file:${join(dir, `${runtime.name}-example.db`)}`;
   const server = await startScript(serveExample, [], { env: { ...env, WATCH_LOG_URL: url } });
   try {
@@ -84,29 +94,33 @@ test(`${serveExample} streams the media root and a fixed file, and logs the watc
   assert.equal(events.items[0].clientIp, "127.0.0.1");
 });
 
-test("examples/signed_urls.ts serves signed URLs and refuses unsigned and altered ones", async () => {
-  const server = await startScript("examples/signed_urls.ts", [], {
-    env: { ...env, STREAM_SECRET: "a-test-secret-of-32-bytes-length" },
-  });
-  try {
-    const page = await (await fetch(`${server.origin}/`)).text();
-    const src = /src="([^"]+)"/.exec(page)?.[1].replaceAll("&amp;", "&");
-    assert.ok(src?.startsWith("/stream?path=sample.webm&expires="), page);
-    const signed = await fetch(`${server.origin}${src}`, { headers: { range: "bytes=0-9" } });
-    assert.equal(signed.status, 206);
-    assert.deepEqual(await bodyBytes(signed), DATA.subarray(0, 10));
-    for (
-      const bad of [
-        "/stream?path=sample.webm",
-        src!.replace("sample.webm", ".hidden.webm"),
-        src!.slice(0, -2),
-      ]
-    ) {
-      const refused = await fetch(`${server.origin}${bad}`);
-      assert.equal(refused.status, 403, bad);
-      await refused.body?.cancel();
+test(
+  "examples/signed_urls.ts serves signed URLs and refuses unsigned and altered ones",
+  { timeout: 60_000 },
+  async () => {
+    const server = await startScript("examples/signed_urls.ts", [], {
+      env: { ...env, STREAM_SECRET: "a-test-secret-of-32-bytes-length" },
+    });
+    try {
+      const page = await (await fetch(`${server.origin}/`)).text();
+      const src = /src="([^"]+)"/.exec(page)?.[1].replaceAll("&amp;", "&");
+      assert.ok(src?.startsWith("/stream?path=sample.webm&expires="), page);
+      const signed = await fetch(`${server.origin}${src}`, { headers: { range: "bytes=0-9" } });
+      assert.equal(signed.status, 206);
+      assert.deepEqual(await bodyBytes(signed), DATA.subarray(0, 10));
+      for (
+        const bad of [
+          "/stream?path=sample.webm",
+          src!.replace("sample.webm", ".hidden.webm"),
+          src!.slice(0, -2),
+        ]
+      ) {
+        const refused = await fetch(`${server.origin}${bad}`);
+        assert.equal(refused.status, 403, bad);
+        await refused.body?.cancel();
+      }
+    } finally {
+      await server.stop();
     }
-  } finally {
-    await server.stop();
-  }
-});
+  },
+);

@@ -1,6 +1,5 @@
-// Internal: the client's address from the socket, or from the one forwarding header the
-// user's proxy sets, when trusted. Shared by the handler (watch log, authorize) and the CLI's
-// access log.
+// The client's address from the socket, or from the one forwarding header the user's proxy
+// sets, when trusted. Shared by the endpoint (watch log, authorize), the admin and the access log.
 
 import { isIP } from "node:net";
 import { runtime } from "../runtime/mod.ts";
@@ -40,16 +39,36 @@ function forwardedChain(headers: Headers, header: ProxyHeader): string[] {
   });
 }
 
+/** Addresses already worked out, per request and per trust setting ("1|x-forwarded-for"). */
+const known = new WeakMap<Request, Map<string, string | null>>();
+
 /**
  * The client's address: the socket's, or with `trustProxy` the one the trusted proxies saw in
  * `header`. Falls back to the socket's address when the header is absent, the chain is shorter
- * than the proxies trusted, or the hop is not a valid address.
+ * than the proxies trusted, or the hop is not a valid address. Worked out once per request and
+ * setting, however many layers ask (the endpoint, the admin, the access log).
  */
 export function clientAddressOf(
   req: Request,
   info: unknown,
   trustProxy: boolean | number,
   header: ProxyHeader = "x-forwarded-for",
+): string | null {
+  const setting = `${trustProxy}|${header}`;
+  let byRequest = known.get(req);
+  const cached = byRequest?.get(setting);
+  if (cached !== undefined) return cached;
+  const address = addressFromHops(req, info, trustProxy, header);
+  if (byRequest === undefined) known.set(req, byRequest = new Map());
+  byRequest.set(setting, address);
+  return address;
+}
+
+function addressFromHops(
+  req: Request,
+  info: unknown,
+  trustProxy: boolean | number,
+  header: ProxyHeader,
 ): string | null {
   const socket = runtime.clientAddress(req, info);
   if (trustProxy === false || trustProxy === 0) return socket;

@@ -1,19 +1,19 @@
 /**
- * `createStreamHandler()`: the ready-made endpoint `GET /stream?path=…` of the original
- * package, done safely: paths resolved under a root, a permission hook, signed URLs, and the
- * client's real address for the watch log.
+ * `createStreamHandler()`: the ready-made endpoint `GET /stream?path=…`: paths resolved
+ * safely under a root, a permission hook, signed URLs, and the client's real address for the
+ * watch log.
  *
  * @module
  */
 
-import { checkRequestPath, resolveUnderRoot, type SafePathOptions } from "./safe_path.ts";
+import { type Handler, requestUrl, textResponse } from "../core/http.ts";
 import { checkServeOptions } from "../core/serve_options.ts";
+import { serveStream, type ServeStreamOptions, type StreamEvent } from "../serve/serve_stream.ts";
+import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./client_address.ts";
+import { checkRequestPath, createRootResolver, type SafePathOptions } from "./safe_path.ts";
+import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
 
 export type { ProxyHeader };
-import { serveStream, type ServeStreamOptions, type StreamEvent } from "../serve/serve_stream.ts";
-import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
-import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./client_address.ts";
-import { type Handler, textResponse as refusal } from "../core/http.ts";
 
 /** What {@linkcode StreamHandlerOptions.authorize} sees about a request. */
 export interface AuthorizeInfo {
@@ -40,7 +40,7 @@ export interface StreamRecorder {
 
 /** Options for {@linkcode createStreamHandler}. */
 export interface StreamHandlerOptions
-  extends Omit<ServeStreamOptions, "path" | "accept" | "clientAddress">, SafePathOptions {
+  extends Omit<ServeStreamOptions, "path" | "accept" | "verifyFile" | "clientAddress">, SafePathOptions {
   /** The media root: only regular files inside it (after resolving symbolic links) are served. */
   root: string;
   /**
@@ -50,15 +50,13 @@ export interface StreamHandlerOptions
    */
   basePath?: string;
   /**
-   * The query parameter with the file path, relative to `root`: the original's
-   * `STREAM_DEFAULT_VIDEO_PATH_URL_VAR`.
+   * The query parameter with the file path, relative to `root`.
    *
    * @default {"path"}
    */
   param?: string;
   /**
-   * Decides who may stream what: the original's `STREAM_DEFAULT_PERMISSION_CLASSES`. Called
-   * after the path is checked and before the disk is touched, so refused clients cannot probe
+   * Decides who may stream what. Called after the path is checked and before the disk is touched, so refused clients cannot probe
    * which files exist. Return `true` or nothing to allow, `false` for `403`, or a `Response`
    * to send instead. Errors it throws propagate to the server.
    *
@@ -91,7 +89,7 @@ export interface StreamHandlerOptions
   proxyHeader?: ProxyHeader;
   /**
    * Receives every served stream: pass the watch logger (`createWatchLogger()`) to record who
-   * watched what. Off by default: the original's `STREAM_WATCH_LOG_ENABLED`.
+   * watched what. Off by default.
    */
   watchLog?: StreamRecorder;
 }
@@ -100,7 +98,12 @@ export interface StreamHandlerOptions
 export type StreamHandler = Handler;
 export type { Handler };
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" };
+/** The plain-text reason sent with each refusal status. */
+const REASONS: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" };
+
+function refuse(req: Request, status: 400 | 403 | 404): Response {
+  return textResponse(req, status, REASONS[status]);
+}
 
 /**
  * Creates the ready-made streaming endpoint: `GET|HEAD BASEPATH?PARAM=REL` streams the file
@@ -159,6 +162,57 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     maxPathLength,
     ...serveOptions
   } = options ?? {} as StreamHandlerOptions;
+  checkHandlerOptions(root, basePath, trustProxy, proxyHeader);
+  checkServeOptions(serveOptions, "Cannot create stream handler");
+  const pathOptions: SafePathOptions = { allowDotfiles, extensions, maxPathLength };
+  const resolver = createRootResolver(root, pathOptions);
+  // imported once; a bad secret throws here, when the handler is created
+  const key = signingSecret === undefined ? null : importSigningKey(signingSecret);
+  const notify = servedNotifier(watchLog, onServed);
+
+  return async function streamHandler(req: Request, info?: unknown): Promise<Response> {
+    const url = requestUrl(req);
+    if (url.pathname !== basePath) return refuse(req, 404);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // serveStream answers OPTIONS preflights (with cors) and 405 before opening anything
+      return serveStream(req, { ...serveOptions, path: root });
+    }
+    if (key !== null && !(await verifyStreamUrl(url.searchParams, { secret: await key, param })).valid) {
+      return refuse(req, 403);
+    }
+    const path = url.searchParams.get(param);
+    if (path === null) return refuse(req, 400);
+    // checked before authorize, so authorize sees a normalised path and no disk was touched
+    const checked = checkRequestPath(path, pathOptions);
+    if (!checked.ok) return refuse(req, checked.status);
+    const clientAddress = clientAddressOf(req, info, trustProxy, proxyHeader);
+    const relative = checked.segments.join("/");
+
+    const verdict = authorize ? await authorize(req, { path: relative, clientAddress, url }) : true;
+    if (verdict instanceof Response) return verdict;
+    if (verdict === false) return refuse(req, 403);
+
+    const resolved = resolver.resolve(checked.segments);
+    if (!resolved.ok) return refuse(req, resolved.status);
+    const { dev, ino } = resolved;
+    return serveStream(req, {
+      ...serveOptions,
+      path: resolved.path,
+      clientAddress,
+      // the file opened must be the file checked: refuse it if it was swapped in between
+      verifyFile: (stat) => stat.dev === dev && stat.ino === ino,
+      onServed: notify && ((event) => notify({ ...event, path: relative })),
+    });
+  };
+}
+
+/** Throws for the handler's own options; serveStream's are checked by `checkServeOptions`. */
+function checkHandlerOptions(
+  root: string,
+  basePath: string,
+  trustProxy: boolean | number,
+  proxyHeader: ProxyHeader,
+): void {
   if (typeof root !== "string" || root === "") {
     throw new TypeError('Cannot create stream handler: "root" must be a non-empty string');
   }
@@ -175,57 +229,22 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       `Cannot create stream handler: "proxyHeader" must be "x-forwarded-for" or "forwarded", got "${proxyHeader}"`,
     );
   }
-  checkServeOptions(serveOptions, "Cannot create stream handler");
-  const pathOptions: SafePathOptions = { allowDotfiles, extensions, maxPathLength };
-  // imported once; a bad secret throws here, when the handler is created
-  const key = signingSecret === undefined ? null : importSigningKey(signingSecret);
+}
 
-  return async function streamHandler(req: Request, info?: unknown): Promise<Response> {
-    const url = new URL(req.url);
-    if (url.pathname !== basePath) return refusal(req, 404, "Not Found");
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      // serveStream answers OPTIONS preflights (with cors) and 405 before opening anything
-      return serveStream(req, { ...serveOptions, path: root });
+/**
+ * One callback that hands a served stream (its path relative to the root) to the watch log and
+ * then to `onServed`, or `undefined` when there is neither.
+ */
+function servedNotifier(
+  watchLog: StreamRecorder | undefined,
+  onServed: ((event: StreamEvent) => void) | undefined,
+): ((event: StreamEvent) => void) | undefined {
+  if (!watchLog && !onServed) return undefined;
+  return (event) => {
+    try {
+      watchLog?.record(event);
+    } finally {
+      onServed?.(event);
     }
-
-    const path = url.searchParams.get(param);
-    if (key !== null) {
-      const check = await verifyStreamUrl(url.searchParams, { secret: await key, param });
-      if (!check.valid) return refusal(req, 403, "Forbidden");
-    }
-    if (path === null) return refusal(req, 400, "Bad Request");
-    // checked before authorize, so authorize sees a normalised path and no disk was touched
-    const checked = checkRequestPath(path, pathOptions);
-    if (!checked.ok) return refusal(req, checked.status, STATUS_TEXT[checked.status]);
-    const clientAddress = clientAddressOf(req, info, trustProxy, proxyHeader);
-    const relative = checked.segments.join("/");
-
-    if (authorize) {
-      const verdict = await authorize(req, { path: relative, clientAddress, url });
-      if (verdict instanceof Response) return verdict;
-      if (verdict === false) return refusal(req, 403, "Forbidden");
-    }
-
-    const resolved = await resolveUnderRoot(root, path, pathOptions);
-    if (!resolved.ok) return refusal(req, resolved.status, STATUS_TEXT[resolved.status]);
-    const { dev, ino } = resolved;
-
-    return serveStream(req, {
-      ...serveOptions,
-      path: resolved.path,
-      clientAddress,
-      // the file opened must be the file checked: refuse it if it was swapped in between
-      accept: (stat) => stat.dev === dev && stat.ino === ino,
-      onServed: watchLog || onServed
-        ? (event) => {
-          const reported = { ...event, path: relative };
-          try {
-            watchLog?.record(reported);
-          } finally {
-            onServed?.(reported);
-          }
-        }
-        : undefined,
-    });
   };
 }

@@ -13,7 +13,7 @@ import { extensionOf, MEDIA_TYPES } from "../core/content_type.ts";
 /** The longest request path accepted, in UTF-16 code units (Linux's `PATH_MAX` is 4096 bytes). */
 export const DEFAULT_MAX_PATH_LENGTH: number = 1024;
 
-/** Options for {@linkcode checkRequestPath} and {@linkcode resolveUnderRoot}. */
+/** Options for {@linkcode checkRequestPath}, {@linkcode resolveUnderRoot} and {@linkcode createRootResolver}. */
 export interface SafePathOptions {
   /**
    * Serve files and directories whose names start with a dot (`.env`, `.git/…`). Off, they are
@@ -161,6 +161,98 @@ function isFsError(error: unknown): boolean {
   return typeof (error as { code?: unknown })?.code === "string";
 }
 
+/** `realpathSync(path)`, or `null` when the file system says there is no such path. */
+function realPathOf(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    if (isFsError(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Resolves request paths under one media root: the object {@linkcode createRootResolver}
+ * returns.
+ */
+export interface RootResolver {
+  /**
+   * Resolves the segments of a path that {@linkcode checkRequestPath} accepted, with the same
+   * results as {@linkcode resolveUnderRoot} but without checking the path a second time.
+   */
+  resolve(segments: readonly string[]): ResolvedPath;
+}
+
+/**
+ * Creates a resolver for one media root, for a server that resolves many requests under the
+ * same root: the root's real path is resolved once and kept, and resolved again when a path
+ * is not found under it or lands outside it (the root, or a symbolic link to it, may have
+ * moved). Every other check is made on each call, as {@linkcode resolveUnderRoot} makes it.
+ *
+ * Synchronous on purpose, like the runtime adapters' file calls: on a local file system these
+ * calls take microseconds, while each asynchronous one is a trip through a thread pool.
+ *
+ * @param root The media root directory.
+ * @param options What to allow, see {@linkcode SafePathOptions}.
+ * @returns The resolver.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkRequestPath, createRootResolver } from "@sage/stream";
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ *
+ * const root = mkdtempSync(join(tmpdir(), "media-"));
+ * writeFileSync(join(root, "movie.mp4"), "…");
+ * const resolver = createRootResolver(root);
+ * const checked = checkRequestPath("movie.mp4");
+ * assert.equal(checked.ok && resolver.resolve(checked.segments).ok, true);
+ * ```
+ */
+export function createRootResolver(root: string, options: SafePathOptions = {}): RootResolver {
+  let realRoot: string | null = null;
+  return {
+    resolve(segments: readonly string[]): ResolvedPath {
+      const known = realRoot;
+      realRoot ??= realPathOf(root);
+      if (realRoot === null) return refuse("not-found");
+      const resolved = resolveBelow(realRoot, segments, options);
+      if (resolved.ok || known === null || !ROOT_MAY_HAVE_MOVED.has(resolved.reason)) return resolved;
+      // the root was resolved on an earlier call: resolve it again and retry once if it moved
+      realRoot = realPathOf(root);
+      if (realRoot === null) return refuse("not-found");
+      return realRoot === known ? resolved : resolveBelow(realRoot, segments, options);
+    },
+  };
+}
+
+/** Refusals after which a root resolved on an earlier call is resolved again. */
+const ROOT_MAY_HAVE_MOVED: ReadonlySet<string> = new Set(["not-found", "outside-root"]);
+
+/** The file named by `segments` under the real root `realRoot`, or why it is refused. */
+function resolveBelow(realRoot: string, segments: readonly string[], options: SafePathOptions): ResolvedPath {
+  const { allowDotfiles = false, extensions = DEFAULT_EXTENSION_LIST } = options;
+  const real = realPathOf(realRoot + sep + segments.join(sep));
+  if (real === null) return refuse("not-found");
+  const prefix = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
+  if (!real.startsWith(prefix)) return refuse("outside-root");
+  const below = real.slice(prefix.length).split(sep);
+  if (!allowDotfiles && below.some((segment) => segment.startsWith("."))) return refuse("hidden");
+  if (!extensionAllowed(real, extensions)) return refuse("extension");
+
+  let info;
+  try {
+    info = statSync(real);
+  } catch (error) {
+    if (isFsError(error)) return refuse("not-found");
+    throw error;
+  }
+  if (!info.isFile()) return refuse("not-a-file");
+  return { ok: true, path: real, relative: segments.join("/"), dev: info.dev, ino: info.ino };
+}
+
 /**
  * Resolves a request path to a regular file inside `root`, following symbolic links and
  * refusing the file when its real path lies outside the root's real path, when a segment of
@@ -168,7 +260,8 @@ function isFsError(error: unknown): boolean {
  *
  * The result carries the file's `dev` and `ino`: open `path`, compare them with the opened
  * file's, and refuse on a mismatch, so a file swapped between this check and the open is not
- * served (`createStreamHandler` does this through `serveStream`'s `accept` hook).
+ * served (`createStreamHandler` does this through `serveStream`'s `verifyFile` hook). To
+ * resolve many paths under one root, {@linkcode createRootResolver} resolves the root once.
  *
  * @param root The media root directory.
  * @param path The path the client sent, relative to `root`.
@@ -197,35 +290,7 @@ export async function resolveUnderRoot(
   path: string,
   options: SafePathOptions = {},
 ): Promise<ResolvedPath> {
-  const { allowDotfiles = false, extensions = DEFAULT_EXTENSION_LIST } = options;
   const checked = checkRequestPath(path, options);
   if (!checked.ok) return checked;
-
-  let realRoot: string;
-  let real: string;
-  try {
-    // Synchronous on purpose, like the runtime adapters' file calls: on a local file system
-    // these take microseconds, while each async call is a trip through a thread pool that cost
-    // more than the whole rest of a `bytes=0-1` answer (`deno task bench`, probe).
-    realRoot = realpathSync(root);
-    real = realpathSync(realRoot + sep + checked.segments.join(sep));
-  } catch (error) {
-    if (isFsError(error)) return refuse("not-found");
-    throw error;
-  }
-  const prefix = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
-  if (!real.startsWith(prefix)) return refuse("outside-root");
-  const below = real.slice(prefix.length).split(sep);
-  if (!allowDotfiles && below.some((segment) => segment.startsWith("."))) return refuse("hidden");
-  if (!extensionAllowed(real, extensions)) return refuse("extension");
-
-  let info;
-  try {
-    info = statSync(real);
-  } catch (error) {
-    if (isFsError(error)) return refuse("not-found");
-    throw error;
-  }
-  if (!info.isFile()) return refuse("not-a-file");
-  return { ok: true, path: real, relative: checked.segments.join("/"), dev: info.dev, ino: info.ino };
+  return createRootResolver(root, options).resolve(checked.segments);
 }

@@ -143,17 +143,21 @@ async function rowsText(page: Page): Promise<string[]> {
   return await page.locator("#rows tbody tr").allInnerTexts();
 }
 
-test("the player page plays the WebM sample over the whole seekable range, and a seek near the end plays on", async () => {
-  await playAndSeek("sample.webm");
-});
+test(
+  "the player page plays the WebM sample over the whole seekable range, and a seek near the end plays on",
+  { timeout: 60_000 },
+  async () => {
+    await playAndSeek("sample.webm");
+  },
+);
 
 if (mp4Support !== "") {
-  test("the player page plays the H.264 MP4 sample and seeks near the end", async () => {
+  test("the player page plays the H.264 MP4 sample and seeks near the end", { timeout: 60_000 }, async () => {
     await playAndSeek("sample.mp4");
   });
 }
 
-test("the admin refuses without the token, on pages, CSV and API", async () => {
+test("the admin refuses without the token, on pages, CSV and API", { timeout: 60_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
@@ -177,7 +181,9 @@ test("the admin refuses without the token, on pages, CSV and API", async () => {
   }
 });
 
-test("the admin shows the viewing playback produced; filters, search, CSV export and the chart work", async () => {
+test("the admin shows the viewing playback produced; filters, search, CSV export and the chart work", {
+  timeout: 60_000,
+}, async () => {
   await settleLog(played.length);
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -252,7 +258,9 @@ test("the admin shows the viewing playback produced; filters, search, CSV export
   }
 });
 
-test("a path and a user agent containing markup are shown as text in the player and the admin, never run", async () => {
+test("a path and a user agent containing markup are shown as text in the player and the admin, never run", {
+  timeout: 60_000,
+}, async () => {
   const context = await browser.newContext({ userAgent: HOSTILE_AGENT });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);

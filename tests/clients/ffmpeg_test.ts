@@ -23,7 +23,7 @@ const CASES = [
   { root: dir, name: "long.mp4", duration: 30 },
 ];
 
-test("ffmpeg makes a 30 s MP4 with its index at the end", async () => {
+test("ffmpeg makes a 30 s MP4 with its index at the end", { timeout: 60_000 }, async () => {
   const made = await run("ffmpeg", [
     ..."-v error -y -f lavfi -i testsrc2=size=320x180:rate=25 -t 30".split(" "),
     ..."-c:v libx264 -preset ultrafast -b:v 800k -pix_fmt yuv420p".split(" "),
@@ -33,65 +33,69 @@ test("ffmpeg makes a 30 s MP4 with its index at the end", async () => {
 });
 
 for (const { root, name, duration: expected } of CASES) {
-  test(`ffprobe and ffmpeg read ${name} over HTTP and seek to its last second`, async () => {
-    const events: StreamEvent[] = [];
-    const handler = createStreamHandler({ root, onServed: (e) => events.push(e) });
-    const server = await runtime.listen({ hostname: "127.0.0.1", port: 0, handler });
-    try {
-      const url = `http://127.0.0.1:${server.port}/stream?path=${name}`;
-      const probe = await run("ffprobe", [
-        "-v",
-        "error",
-        "-show_entries",
-        "format=duration",
-        "-of",
-        "csv=p=0",
-        url,
-      ]);
-      assert.equal(probe.code, 0, probe.stderr);
-      const duration = Number(probe.stdout.trim());
-      assert.ok(Math.abs(duration - expected) < 0.1, `duration ${duration}`);
-      if (name === "long.mp4") {
-        // the index is at the end: reading it took a range that does not start at 0
-        await eventsSettled(events);
-        assert.ok(
-          events.some((e) => e.status === 206 && e.ranges[0].start > 0),
-          "ffprobe fetched the moov box",
-        );
-      }
+  test(
+    `ffprobe and ffmpeg read ${name} over HTTP and seek to its last second`,
+    { timeout: 60_000 },
+    async () => {
+      const events: StreamEvent[] = [];
+      const handler = createStreamHandler({ root, onServed: (e) => events.push(e) });
+      const server = await runtime.listen({ hostname: "127.0.0.1", port: 0, handler });
+      try {
+        const url = `http://127.0.0.1:${server.port}/stream?path=${name}`;
+        const probe = await run("ffprobe", [
+          "-v",
+          "error",
+          "-show_entries",
+          "format=duration",
+          "-of",
+          "csv=p=0",
+          url,
+        ]);
+        assert.equal(probe.code, 0, probe.stderr);
+        const duration = Number(probe.stdout.trim());
+        assert.ok(Math.abs(duration - expected) < 0.1, `duration ${duration}`);
+        if (name === "long.mp4") {
+          // the index is at the end: reading it took a range that does not start at 0
+          await eventsSettled(events);
+          assert.ok(
+            events.some((e) => e.status === 206 && e.ranges[0].start > 0),
+            "ffprobe fetched the moov box",
+          );
+        }
 
-      events.length = 0;
-      const seek = await run("ffmpeg", [
-        "-v",
-        "error",
-        "-ss",
-        String(duration - 1),
-        "-i",
-        url,
-        "-frames:v",
-        "1",
-        "-f",
-        "null",
-        "-",
-      ]);
-      assert.equal(seek.code, 0, seek.stderr);
-      assert.equal(seek.stderr.trim(), "", "no decoding errors");
-      await eventsSettled(events);
-      // every answer was a range (players never need the whole file in one response) …
-      assert.ok(
-        events.every((e) => e.status === 206),
-        JSON.stringify(events.map((e) => [e.status, e.ranges])),
-      );
-      // … and for a file larger than ffmpeg's read-ahead, the seek was a new range near the end
-      const size = events[0].size!;
-      if (size > 1_000_000) {
+        events.length = 0;
+        const seek = await run("ffmpeg", [
+          "-v",
+          "error",
+          "-ss",
+          String(duration - 1),
+          "-i",
+          url,
+          "-frames:v",
+          "1",
+          "-f",
+          "null",
+          "-",
+        ]);
+        assert.equal(seek.code, 0, seek.stderr);
+        assert.equal(seek.stderr.trim(), "", "no decoding errors");
+        await eventsSettled(events);
+        // every answer was a range (players never need the whole file in one response) …
         assert.ok(
-          events.some((e) => e.ranges[0].start > size / 2),
-          JSON.stringify(events.map((e) => e.ranges)),
+          events.every((e) => e.status === 206),
+          JSON.stringify(events.map((e) => [e.status, e.ranges])),
         );
+        // … and for a file larger than ffmpeg's read-ahead, the seek was a new range near the end
+        const size = events[0].size!;
+        if (size > 1_000_000) {
+          assert.ok(
+            events.some((e) => e.ranges[0].start > size / 2),
+            JSON.stringify(events.map((e) => e.ranges)),
+          );
+        }
+      } finally {
+        await server.close({ force: true });
       }
-    } finally {
-      await server.close({ force: true });
-    }
-  });
+    },
+  );
 }

@@ -71,7 +71,7 @@ function sameBytes(path: string): void {
   assert.ok(Buffer.compare(got, original) === 0, "bytes differ");
 }
 
-test("wget -c resumes a download past the cap to the whole file", async () => {
+test("wget -c resumes a download past the cap to the whole file", { timeout: 60_000 }, async () => {
   const out = join(dir, "wget.part");
   writeFileSync(out, original.subarray(0, 3 * CAP));
   const from = events.length;
@@ -82,7 +82,7 @@ test("wget -c resumes a download past the cap to the whole file", async () => {
   assert.deepEqual(openEndedAnswers(from), [[3 * CAP, original.byteLength - 1]]);
 });
 
-test("curl -C - resumes a download past the cap to the whole file", async () => {
+test("curl -C - resumes a download past the cap to the whole file", { timeout: 60_000 }, async () => {
   const out = join(dir, "curl.part");
   writeFileSync(out, original.subarray(0, 3 * CAP));
   const got = await run("curl", ["-sS", "-C", "-", "-o", out, url]);
@@ -90,7 +90,7 @@ test("curl -C - resumes a download past the cap to the whole file", async () => 
   sameBytes(out);
 });
 
-test("ffmpeg reads every frame over HTTP, not the first cap's worth", async () => {
+test("ffmpeg reads every frame over HTTP, not the first cap's worth", { timeout: 60_000 }, async () => {
   const got = await run("ffmpeg", [
     "-v",
     "error",
@@ -110,7 +110,9 @@ test("ffmpeg reads every frame over HTTP, not the first cap's worth", async () =
   assert.equal(frames.length, FRAMES);
 });
 
-test("GStreamer souphttpsrc + qtdemux seeks to the index and back and demuxes every frame", async () => {
+test("GStreamer souphttpsrc + qtdemux seeks to the index and back and demuxes every frame", {
+  timeout: 60_000,
+}, async () => {
   const from = events.length;
   const got = await run("gst-launch-1.0", [
     "souphttpsrc",
@@ -132,7 +134,7 @@ test("GStreamer souphttpsrc + qtdemux seeks to the index and back and demuxes ev
   for (const [, end] of answers) assert.equal(end, original.byteLength - 1);
 });
 
-test("Python's urllib gets the whole open-ended range in one read()", async () => {
+test("Python's urllib gets the whole open-ended range in one read()", { timeout: 60_000 }, async () => {
   const script = [
     "import sys, urllib.request",
     "req = urllib.request.Request(sys.argv[1], headers={'Range': 'bytes=10485760-'})",
@@ -149,14 +151,18 @@ test("Python's urllib gets the whole open-ended range in one read()", async () =
   assert.ok(Buffer.compare(new Uint8Array(readFileSync(out)), original.subarray(10485760)) === 0);
 });
 
-test('maxChunkSizeFor "all" is the original behaviour: the same urllib read comes back short', async () => {
+test('maxChunkSizeFor "all" is the original behaviour: the same urllib read comes back short', {
+  timeout: 60_000,
+}, async () => {
   const capped = createStreamHandler({ root: dir, maxChunkSize: CAP, maxChunkSizeFor: "all" });
   const res = await capped(new Request(url, { headers: { range: "bytes=10485760-" } }));
   assert.equal(res.headers.get("content-length"), String(CAP));
   await res.body?.cancel();
 });
 
-test("Chromium gets capped pieces for its <video>, asks again, and plays past the first cap to the end", async () => {
+test("Chromium gets capped pieces for its <video>, asks again, and plays past the first cap to the end", {
+  timeout: 60_000,
+}, async () => {
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
@@ -224,30 +230,34 @@ const path = "/stream?path=clip.mp4";
 const keepsLength = (size: number) => runtime.files.streamsKeepLength !== false || size <= CAP;
 
 for (const [name, size] of [["small.mp4", 300_000], ["clip.mp4", 0]] as const) {
-  test(`a Range header that serveStream ignores gets a 200 of all of ${name} on the wire, headers sent once`, async () => {
-    if (size > 0) writeFileSync(join(dir, name), original.subarray(0, size));
-    const bytes = size > 0 ? original.subarray(0, size) : original;
-    // invalid syntax (spaces around "="), a stale If-Range, more ranges than maxRanges
-    const cases = [
-      "Range: bytes = 0-1",
-      'Range: bytes=0-1\r\nIf-Range: "stale"',
-      `Range: ${"bytes=" + Array.from({ length: 40 }, (_, i) => `${i * 10}-${i * 10 + 1}`).join(",")}`,
-    ];
-    for (const extra of cases) {
-      const { head, body } = await rawRequest(`GET /stream?path=${name} HTTP/1.1\r\n${extra}`);
-      assert.match(head, /^HTTP\/1\.1 200 /, extra);
-      assert.deepEqual(headerValues(head, "accept-ranges"), ["bytes"], extra);
-      assert.deepEqual(headerValues(head, "content-range"), [], extra);
-      if (keepsLength(bytes.byteLength)) {
-        assert.deepEqual(headerValues(head, "transfer-encoding"), [], extra);
-        assert.deepEqual(headerValues(head, "content-length"), [String(bytes.byteLength)], extra);
-        assert.ok(Buffer.compare(body, Buffer.from(bytes)) === 0, extra);
-      } else {
-        assert.deepEqual(headerValues(head, "transfer-encoding"), ["chunked"], extra);
-        assert.ok(Buffer.compare(dechunk(body), Buffer.from(bytes)) === 0, extra);
+  test(
+    `a Range header that serveStream ignores gets a 200 of all of ${name} on the wire, headers sent once`,
+    { timeout: 60_000 },
+    async () => {
+      if (size > 0) writeFileSync(join(dir, name), original.subarray(0, size));
+      const bytes = size > 0 ? original.subarray(0, size) : original;
+      // invalid syntax (spaces around "="), a stale If-Range, more ranges than maxRanges
+      const cases = [
+        "Range: bytes = 0-1",
+        'Range: bytes=0-1\r\nIf-Range: "stale"',
+        `Range: ${"bytes=" + Array.from({ length: 40 }, (_, i) => `${i * 10}-${i * 10 + 1}`).join(",")}`,
+      ];
+      for (const extra of cases) {
+        const { head, body } = await rawRequest(`GET /stream?path=${name} HTTP/1.1\r\n${extra}`);
+        assert.match(head, /^HTTP\/1\.1 200 /, extra);
+        assert.deepEqual(headerValues(head, "accept-ranges"), ["bytes"], extra);
+        assert.deepEqual(headerValues(head, "content-range"), [], extra);
+        if (keepsLength(bytes.byteLength)) {
+          assert.deepEqual(headerValues(head, "transfer-encoding"), [], extra);
+          assert.deepEqual(headerValues(head, "content-length"), [String(bytes.byteLength)], extra);
+          assert.ok(Buffer.compare(body, Buffer.from(bytes)) === 0, extra);
+        } else {
+          assert.deepEqual(headerValues(head, "transfer-encoding"), ["chunked"], extra);
+          assert.ok(Buffer.compare(dechunk(body), Buffer.from(bytes)) === 0, extra);
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 /** Decodes a chunked transfer-coded body. */
@@ -263,7 +273,7 @@ function dechunk(body: Buffer): Buffer {
   }
 }
 
-test("a multipart/byteranges answer keeps its Content-Length on the wire", async () => {
+test("a multipart/byteranges answer keeps its Content-Length on the wire", { timeout: 60_000 }, async () => {
   const { head, body } = await rawRequest(`GET ${path} HTTP/1.1\r\nRange: bytes=0-99,1000-1999,-50`);
   assert.match(head, /^HTTP\/1\.1 206 /);
   assert.match(headerValues(head, "content-type")[0], /^multipart\/byteranges; boundary=/);
@@ -274,7 +284,7 @@ test("a multipart/byteranges answer keeps its Content-Length on the wire", async
   assert.ok(text.includes(`Content-Range: bytes ${original.byteLength - 50}-${original.byteLength - 1}/`));
 });
 
-test("HEAD with an ignored Range header matches GET's status and length", async () => {
+test("HEAD with an ignored Range header matches GET's status and length", { timeout: 60_000 }, async () => {
   const { head, body } = await rawRequest(`HEAD ${path} HTTP/1.1\r\nRange: bytes = 0-1`);
   assert.match(head, /^HTTP\/1\.1 200 /);
   assert.deepEqual(headerValues(head, "content-length"), [String(original.byteLength)]);

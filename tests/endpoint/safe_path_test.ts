@@ -1,8 +1,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkRequestPath, resolveUnderRoot } from "../../src/endpoint/safe_path.ts";
+import { checkRequestPath, createRootResolver, resolveUnderRoot } from "../../src/endpoint/safe_path.ts";
 import { tempDir } from "../_fixtures.ts";
 
 // base/secret.mp4 sits next to the root; base/root-evil shares the root's name as a prefix.
@@ -162,4 +162,64 @@ test("resolveUnderRoot serves a literal file named %2e%2e only when its extensio
   assert.deepEqual(await resolveUnderRoot(root, "%2e%2e"), { ok: false, status: 404, reason: "extension" });
   const literal = await resolveUnderRoot(root, "%2e%2e", { extensions: "*" });
   assert.equal(literal.ok && literal.path, join(realRoot, "%2e%2e"));
+});
+
+test("createRootResolver gives resolveUnderRoot's answer for every kind of path", async () => {
+  const resolver = createRootResolver(root);
+  const paths = [
+    "movie.mp4",
+    "sub/clip.webm",
+    "inside.webm",
+    "abs-out.mp4",
+    "rel-out.mp4",
+    "prefix-out.mp4",
+    "up/secret.mp4",
+    "to-hidden.mp4",
+    "disguised.mp4",
+    "folder.mp4",
+    "nope.mp4",
+    "loop.mp4",
+    "dangling.mp4",
+    "movie.mp4/x.mp4",
+  ];
+  for (const path of paths) {
+    const checked = checkRequestPath(path);
+    assert.ok(checked.ok, path);
+    assert.deepEqual(resolver.resolve(checked.segments), await resolveUnderRoot(root, path), path);
+  }
+});
+
+test("createRootResolver follows a root link that is pointed elsewhere, and a root made later", () => {
+  const { dir, cleanup } = tempDir("sage-root-moves-");
+  try {
+    for (const name of ["one", "two"]) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, `${name}.mp4`), name);
+    }
+    writeFileSync(join(dir, "one", "both.mp4"), "one");
+    writeFileSync(join(dir, "two", "both.mp4"), "two");
+    symlinkSync("one", join(dir, "media"));
+    const resolver = createRootResolver(join(dir, "media"));
+    const real = (path: string) => {
+      const found = resolver.resolve(path.split("/"));
+      return found.ok ? found.path : found.reason;
+    };
+    assert.equal(real("one.mp4"), join(realpathSync(dir), "one", "one.mp4"));
+
+    unlinkSync(join(dir, "media"));
+    symlinkSync("two", join(dir, "media"));
+    // a file only the new target has: found after the root is resolved again
+    assert.equal(real("two.mp4"), join(realpathSync(dir), "two", "two.mp4"));
+    // from then on, names both have come from the new target
+    assert.equal(real("both.mp4"), join(realpathSync(dir), "two", "both.mp4"));
+    assert.equal(real("one.mp4"), "not-found");
+
+    const later = createRootResolver(join(dir, "later"));
+    assert.equal(later.resolve(["a.mp4"]).ok, false);
+    mkdirSync(join(dir, "later"));
+    writeFileSync(join(dir, "later", "a.mp4"), "a");
+    assert.equal(later.resolve(["a.mp4"]).ok, true);
+  } finally {
+    cleanup();
+  }
 });
