@@ -10,8 +10,10 @@ import { runtime } from "../src/runtime/mod.ts";
 export const REPO: string = resolve(import.meta.dirname ?? ".", "..");
 
 /**
- * How each runtime runs a script with every permission: one entry per runtime adapter. The
- * binary of the runtime running the tests is `process.execPath`; others come from npm.
+ * How each runtime runs a script with every permission: one entry per runtime adapter, keyed by
+ * its `name` (adding a runtime adds one here; see `src/runtime/mod.ts`, and
+ * `tests/runtime/contract_test.ts` checks the two lists match). The binary of the runtime
+ * running the tests is `process.execPath`; others come from npm.
  */
 const SCRIPT_ARGS: Record<string, (script: string) => string[]> = {
   deno: (script) => ["run", "-A", script],

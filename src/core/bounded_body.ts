@@ -1,6 +1,8 @@
 // Internal: reading a request body without letting the client choose how much memory it takes.
 // Every body the project reads goes through here.
 
+import { concatBytes } from "./bytes.ts";
+
 /** A bounded body read: the text, or why it was refused. */
 export type BoundedBody =
   | { ok: true; text: string }
@@ -41,14 +43,8 @@ export async function readBoundedText(req: Request, maxBytes: number): Promise<B
   } catch {
     return { ok: false, status: 400, reason: "Bad Request: the body could not be read" };
   }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks)) };
   } catch {
     return { ok: false, status: 400, reason: "Bad Request: the body is not UTF-8" };
   }

@@ -1,10 +1,9 @@
 /**
  * The Deno adapter: `Deno.open` + seek + a readable bounded to the range.
  *
- * File operations are synchronous, as in nginx: on a local file system (and with the page
- * cache warm) open, fstat, seek and a 64 KiB read take microseconds, while each of Deno's async
- * file ops costs a round trip through a blocking thread pool. Measured with `deno task bench`,
- * this alone more than doubled `bytes=0-1` requests per second.
+ * File operations are synchronous, as in nginx: on a local file system with the page cache
+ * warm, open, fstat, seek and a 64 KiB read take microseconds, while each of Deno's async file
+ * ops is a round trip through a blocking thread pool, which costs more than the op itself.
  *
  * Opening and closing a file is most of what a short range costs, so released handles stay
  * open for a moment, like nginx's `open_file_cache`, and the next request for the same path
@@ -25,7 +24,7 @@ import type {
   ListenOptions,
   OpenFailure,
   OpenFile,
-  Runtime,
+  RuntimeAdapter,
 } from "./types.ts";
 
 /** Bytes read per chunk of a bounded body: large enough for throughput, small per viewer. */
@@ -92,7 +91,7 @@ function releaseHandle(path: string, identity: string, file: Deno.FsFile): void 
 function scheduleSweep(): void {
   sweepScheduled = true;
   // unref'd: idle handles never keep the process alive
-  Deno.unrefTimer(setTimeout(sweepIdleHandles, IDLE_HANDLE_MS / 2) as unknown as number);
+  Deno.unrefTimer(setTimeout(sweepIdleHandles, IDLE_HANDLE_MS / 2));
 }
 
 function sweepIdleHandles(): void {
@@ -113,6 +112,187 @@ function failure(error: unknown): OpenFailure {
   if (error instanceof Deno.errors.PermissionDenied) return "forbidden";
   if (error instanceof Deno.errors.NotCapable) return "forbidden";
   return "not-found"; // NotFound, NotADirectory, IsADirectory, name too long, loops …
+}
+
+/**
+ * Reads one byte range of an open file in order, in chunks of `min(remaining, chunkSize)`
+ * bytes, with synchronous reads: the one loop that short bodies, streamed bodies and `read`
+ * share. It seeks to the range's start before its first chunk and owns the handle's position
+ * from then until it has read the range.
+ */
+class RangeReader {
+  readonly #file: Deno.FsFile;
+  readonly #start: number;
+  readonly #chunkSize: number;
+  #remaining: number;
+  #started = false;
+
+  constructor(file: Deno.FsFile, range: ByteRange, chunkSize: number) {
+    this.#file = file;
+    this.#start = range.start;
+    this.#chunkSize = chunkSize;
+    this.#remaining = range.end - range.start + 1;
+  }
+
+  /** Bytes of the range not read yet. */
+  get remaining(): number {
+    return this.#remaining;
+  }
+
+  /**
+   * The next chunk of the range, filled to `min(remaining, chunkSize)` bytes.
+   *
+   * @throws {Error} When the file ends before the range does (it shrank after its length was
+   * announced), and whatever the seek or a read throws.
+   */
+  nextChunk(): Uint8Array<ArrayBuffer> {
+    if (!this.#started) {
+      this.#file.seekSync(this.#start, Deno.SeekMode.Start);
+      this.#started = true;
+    }
+    const chunk = new Uint8Array(Math.min(this.#remaining, this.#chunkSize));
+    let filled = 0;
+    while (filled < chunk.length) {
+      const n = this.#file.readSync(chunk.subarray(filled));
+      if (n === null) throw new Error("File ended before the announced length");
+      filled += n;
+    }
+    this.#remaining -= chunk.length;
+    return chunk;
+  }
+}
+
+/**
+ * A streamed body's count of delivered bytes: a chunk counts once the consumer asks for the
+ * next one. Deno.serve pulls only when it has passed the previous chunk on toward the socket,
+ * so a chunk still held when the client goes away is not counted. Bytes in the kernel's socket
+ * buffers cannot be seen from here.
+ */
+class DeliveredBytes {
+  #counted = 0;
+  #held = 0;
+
+  /** Bytes the consumer has read past. */
+  get count(): number {
+    return this.#counted;
+  }
+
+  /** A chunk of `length` bytes was handed to the consumer. */
+  handedOut(length: number): void {
+    this.#held = length;
+  }
+
+  /** The consumer asked for another chunk: the one it held is on its way. */
+  pulled(): void {
+    this.#counted += this.#held;
+    this.#held = 0;
+  }
+}
+
+/**
+ * Calls `onStall` once a body has gone `timeoutMs` without being pulled (`0`: never).
+ * Deno.serve keeps a connection whose client stopped reading, with the chunks it pulled, for as
+ * long as the client likes; a body that errors ends the response instead (Deno.serve closes
+ * the connection once it has flushed what it holds). One timer per body, re-armed only when it
+ * fires, and unref'd: a stalled body never keeps the process alive.
+ */
+class StallWatch {
+  readonly #timeoutMs: number;
+  readonly #onStall: () => void;
+  #lastPull = Date.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(timeoutMs: number, onStall: () => void) {
+    this.#timeoutMs = timeoutMs;
+    this.#onStall = onStall;
+  }
+
+  start(): void {
+    if (this.#timeoutMs > 0) this.#arm(this.#timeoutMs);
+  }
+
+  pulled(): void {
+    this.#lastPull = Date.now();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #arm(delayMs: number): void {
+    const timer = setTimeout(() => this.#check(), delayMs);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  #check(): void {
+    const idleMs = Date.now() - this.#lastPull;
+    if (idleMs < this.#timeoutMs) this.#arm(this.#timeoutMs - idleMs);
+    else this.#onStall();
+  }
+}
+
+/** How a streamed body ended. */
+type BodyEnd = "completed" | "cancelled" | "stalled" | "failed";
+
+/** What {@linkcode rangeStream} tells the file it reads. */
+interface RangeStreamHooks {
+  /** The last chunk was read: the file is no longer needed, though the report waits. */
+  onLastRead(): void;
+  /** The body ended: called exactly once, with the bytes delivered. */
+  onEnd(delivered: number, end: BodyEnd): void;
+}
+
+/**
+ * A body of `reader`'s range that reads a chunk only when the consumer pulls (high-water mark
+ * `0`, which is what makes the delivered count honest), and that reports its end once: when
+ * the consumer pulls past the last chunk, cancels, stalls, or a read fails.
+ */
+function rangeStream(
+  reader: RangeReader,
+  stallTimeoutMs: number,
+  hooks: RangeStreamHooks,
+): ReadableStream<Uint8Array> {
+  const delivered = new DeliveredBytes();
+  let stall: StallWatch | undefined;
+  let ended = false;
+  const end = (how: BodyEnd) => {
+    if (ended) return;
+    ended = true;
+    stall?.stop();
+    hooks.onEnd(delivered.count, how);
+  };
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      stall = new StallWatch(stallTimeoutMs, () => {
+        end("stalled");
+        controller.error(new Error(`The client read nothing for ${stallTimeoutMs} ms`));
+      });
+      stall.start();
+    },
+    pull: (controller) => {
+      stall?.pulled();
+      delivered.pulled();
+      if (reader.remaining === 0) {
+        // closed one pull after the last chunk, so that chunk is counted like the others
+        end("completed");
+        controller.close();
+        return;
+      }
+      let chunk: Uint8Array;
+      try {
+        chunk = reader.nextChunk();
+      } catch (error) {
+        end("failed");
+        controller.error(error);
+        return;
+      }
+      delivered.handedOut(chunk.length);
+      if (reader.remaining === 0) hooks.onLastRead();
+      controller.enqueue(chunk);
+    },
+    cancel: () => end("cancelled"),
+  }, { highWaterMark: 0 });
 }
 
 class DenoFile implements OpenFile {
@@ -144,166 +324,90 @@ class DenoFile implements OpenFile {
   }
 
   body(range: ByteRange, onDone?: BodyDoneCallback, options?: BodyOptions): BodyInit {
-    const file = this.#file;
-    const stallTimeoutMs = options?.stallTimeoutMs ?? 0;
-    const { start, end } = range;
-    const length = end - start + 1;
-    if (length <= CHUNK_SIZE) {
-      // One read into one buffer: what a stream would send as its single chunk, without the
-      // stream (players probe with `bytes=0-1` before anything else).
-      const whole = this.#readWhole(start, length);
-      if (whole !== null) {
-        this.close();
-        onDone?.(length, false);
-        return whole;
-      }
-    }
-    let remaining = length;
-    // A chunk counts once Deno.serve asks for the next one: it pulls only when it has passed
-    // the previous chunk on toward the socket, so a chunk still held when the client goes away
-    // is not counted. Bytes in the kernel's socket buffers cannot be seen from here.
-    let delivered = 0;
-    let inFlight = 0;
-    let finished = false;
-    let lastPull = Date.now();
-    let stallTimer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (aborted: boolean) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(stallTimer);
+    const length = range.end - range.start + 1;
+    // A short range is one read into one buffer: what a stream would send as its single chunk,
+    // without the stream (players probe with `bytes=0-1` before anything else).
+    const whole = length <= CHUNK_SIZE ? this.#readWhole(range) : null;
+    if (whole !== null) {
       this.close();
-      onDone?.(delivered, aborted);
-    };
-    // Deno.serve keeps a connection whose client stopped reading, with the chunks it pulled,
-    // for as long as the client likes: a body that is not pulled for stallTimeoutMs errors,
-    // which releases the file and ends the response (Deno.serve closes the connection once it
-    // has flushed what it holds). One timer per body, re-armed only when it fires.
-    const watchStall = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-      const idle = Date.now() - lastPull;
-      if (idle < stallTimeoutMs) {
-        stallTimer = setTimeout(() => watchStall(controller), stallTimeoutMs - idle);
-        Deno.unrefTimer(stallTimer!);
-        return;
-      }
-      finish(true);
-      controller.error(new Error(`The client read nothing for ${stallTimeoutMs} ms`));
-    };
-    const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
-      this.#identity = null;
-      finish(true);
-      controller.error(error);
-    };
-    return new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        if (stallTimeoutMs > 0) watchStall(controller);
-        try {
-          file.seekSync(start, Deno.SeekMode.Start);
-        } catch (error) {
-          this.#identity = null;
-          finish(true);
-          throw error;
-        }
+      onDone?.(length, false);
+      return whole;
+    }
+    return rangeStream(new RangeReader(this.#file, range, CHUNK_SIZE), options?.stallTimeoutMs ?? 0, {
+      onLastRead: () => this.close(),
+      onEnd: (delivered, end) => {
+        if (end === "failed") this.#identity = null; // a handle whose read failed is not reused
+        this.close();
+        onDone?.(delivered, end !== "completed");
       },
-      pull: (controller) => {
-        lastPull = Date.now();
-        delivered += inFlight;
-        inFlight = 0;
-        if (remaining === 0) {
-          // closed one pull after the last chunk, so that chunk is counted like the others
-          finish(false);
-          controller.close();
-          return;
-        }
-        try {
-          const buffer = new Uint8Array(Math.min(remaining, CHUNK_SIZE));
-          const n = file.readSync(buffer);
-          if (n === null) {
-            // the file shrank after its length was sent: abort rather than send a short body
-            fail(controller, new Error("File ended before the announced length"));
-            return;
-          }
-          remaining -= n;
-          inFlight = n;
-          if (remaining === 0) this.close(); // nothing more to read; the report waits for the pull
-          controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
-        } catch (error) {
-          fail(controller, error);
-        }
-      },
-      cancel: () => finish(true),
-      // highWaterMark 0: pull only when Deno.serve reads, which is what makes the count honest
-    }, { highWaterMark: 0 });
+    });
   }
 
   /**
    * The bytes of a short range, or `null` when the file ended early or failed: the stream path
    * then reports that the way it reports it for long ranges.
    */
-  #readWhole(start: number, length: number): Uint8Array<ArrayBuffer> | null {
-    const file = this.#file;
-    const buffer = new Uint8Array(length);
-    let filled = 0;
+  #readWhole(range: ByteRange): Uint8Array<ArrayBuffer> | null {
     try {
-      file.seekSync(start, Deno.SeekMode.Start);
-      while (filled < length) {
-        const n = file.readSync(buffer.subarray(filled));
-        if (n === null) return null;
-        filled += n;
-      }
+      return new RangeReader(this.#file, range, range.end - range.start + 1).nextChunk();
     } catch {
       return null;
     }
-    return buffer;
   }
 
   async *read(
     ranges: readonly ByteRange[],
     chunkSize: number,
   ): AsyncGenerator<Uint8Array, void, undefined> {
-    const file = this.#file;
-    for (const { start, end } of ranges) {
-      await file.seek(start, Deno.SeekMode.Start);
-      let remaining = end - start + 1;
-      while (remaining > 0) {
-        const buffer = new Uint8Array(Math.min(remaining, chunkSize));
-        const n = await file.read(buffer);
-        if (n === null) throw new Error("File ended before the announced length");
-        remaining -= n;
-        yield n === buffer.length ? buffer : buffer.subarray(0, n);
-      }
+    for (const range of ranges) {
+      const reader = new RangeReader(this.#file, range, chunkSize);
+      while (reader.remaining > 0) yield reader.nextChunk();
     }
   }
 }
 
+/** A file for `path` from a handle kept for reuse, if the path still names that file; else `null`. */
+function reopenIdle(path: string): DenoFile | OpenFailure | null {
+  if (!idleHandles.has(path)) return null;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    return failure(error);
+  }
+  const identity = identityOf(info);
+  const idle = identity === null ? null : takeIdleHandle(path, identity);
+  return idle === null ? null : new DenoFile(idle, info, path);
+}
+
+function openFresh(path: string): DenoFile | OpenFailure {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    return failure(error);
+  }
+  try {
+    return new DenoFile(file, file.statSync(), path);
+  } catch (error) {
+    file.close();
+    return failure(error);
+  }
+}
+
 /** The Deno runtime adapter. */
-export const denoRuntime: Runtime = {
+export const denoRuntime: RuntimeAdapter = {
   name: "deno",
+  detect: () => "Deno" in globalThis,
+  capabilities: {
+    sendsFileBodiesFromKernel: false,
+    countsDeliveredBytes: true,
+    enforcesStallTimeout: true,
+    reusesFileHandles: true,
+  },
   files: {
-    // deno-lint-ignore require-await
-    async open(path: string): Promise<OpenFile | OpenFailure> {
-      let file: Deno.FsFile;
-      if (idleHandles.has(path)) {
-        let info: Deno.FileInfo;
-        try {
-          info = Deno.statSync(path);
-        } catch (error) {
-          return failure(error);
-        }
-        const identity = identityOf(info);
-        const idle = identity === null ? null : takeIdleHandle(path, identity);
-        if (idle !== null) return new DenoFile(idle, info, path);
-      }
-      try {
-        file = Deno.openSync(path, { read: true });
-      } catch (error) {
-        return failure(error);
-      }
-      try {
-        return new DenoFile(file, file.statSync(), path);
-      } catch (error) {
-        file.close();
-        return failure(error);
-      }
+    open(path: string): Promise<OpenFile | OpenFailure> {
+      return Promise.resolve(reopenIdle(path) ?? openFresh(path));
     },
   },
   clientAddress(_req: Request, info: unknown): string | null {

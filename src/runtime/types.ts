@@ -26,8 +26,9 @@ export type BodyDoneCallback = (bytes: number | null, aborted: boolean) => void;
 export interface BodyOptions {
   /**
    * Milliseconds a body may go without being read before it errors and its connection is
-   * closed, where the adapter streams the body itself (Deno); `0` never. Where the runtime's
-   * server sends the file (Bun), its own idle timeout applies instead.
+   * closed, where the adapter enforces it ({@linkcode RuntimeCapabilities.enforcesStallTimeout},
+   * Deno); `0` never. Where the runtime's server sends the file (Bun), its own idle timeout
+   * applies instead.
    *
    * @default {0}
    */
@@ -59,8 +60,8 @@ export interface OpenFile {
   close(): void;
   /**
    * Optional: a promise to await before a single-range body of `length` bytes is handed to the
-   * runtime, or `undefined` to hand it over at once. Bun sends large file bodies faster when
-   * the response comes a tick after the request (`deno task bench`, `seek`).
+   * runtime, or `undefined` to hand it over at once. Bun sends a large file body more slowly
+   * when it is answered in the request's own tick.
    */
   beforeBody?(length: number): Promise<void> | undefined;
 }
@@ -128,14 +129,57 @@ export interface Listener {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/**
+ * What a runtime adapter can do, for callers and tests to check instead of the runtime's name.
+ * Each flag states a behaviour the adapter guarantees when `true`; the contract suite
+ * (`tests/runtime/contract_test.ts`) checks both sides of every flag.
+ */
+export interface RuntimeCapabilities {
+  /**
+   * Single-range file bodies go from the file to the socket inside the runtime's server
+   * (sendfile), without passing through JavaScript. The adapter then holds no file handle
+   * while such a body is sent, and cannot see a body being cancelled in-process.
+   */
+  readonly sendsFileBodiesFromKernel: boolean;
+  /**
+   * {@linkcode BodyDoneCallback}'s `bytes` is always a number: the exact count of bytes taken
+   * from the body, also when it was cut short. When `false`, `bytes` is `null` whenever the
+   * adapter could not see the bytes go out (a body cut short, or one given no `request`).
+   */
+  readonly countsDeliveredBytes: boolean;
+  /**
+   * {@linkcode BodyOptions.stallTimeoutMs} is enforced by the adapter. When `false`, the
+   * runtime server's own idle timeout applies instead.
+   */
+  readonly enforcesStallTimeout: boolean;
+  /**
+   * A released file handle stays open for a moment and is reused by the next `open` of the
+   * same, unchanged file (same device, inode and change time). Handles kept this way are
+   * closed within a second of their release.
+   */
+  readonly reusesFileHandles: boolean;
+}
+
 /** What one runtime adapter provides. */
 export interface Runtime {
-  /** `"deno"` or `"bun"`. */
-  readonly name: "deno" | "bun";
+  /** The runtime's name, e.g. `"deno"` or `"bun"`: for messages, never for branching. */
+  readonly name: string;
+  /** What this adapter can do. */
+  readonly capabilities: RuntimeCapabilities;
   /** The file source used by default. */
   readonly files: FileSource;
   /** The client's IP address as the runtime saw it, from the handler's second argument. */
   clientAddress(req: Request, info: unknown): string | null;
   /** Starts an HTTP server. */
   listen(options: ListenOptions): Promise<Listener>;
+}
+
+/** A {@linkcode Runtime} that can tell whether this process runs on its runtime. */
+export interface RuntimeAdapter extends Runtime {
+  /**
+   * Whether this process runs on the adapter's runtime: one check of a global, e.g.
+   * `"Bun" in globalThis`. It must not touch anything else, so that every adapter can be
+   * imported and asked on any runtime.
+   */
+  detect(): boolean;
 }

@@ -1,10 +1,11 @@
-// The Deno adapter keeps released handles open for a moment (like nginx's open_file_cache);
-// these rules hold on every runtime: a changed, replaced or removed file is never served from
-// an old handle, and idle handles are closed soon.
+// An adapter that declares `reusesFileHandles` keeps released handles open for a moment (like
+// nginx's open_file_cache); these rules hold on every runtime: a changed, replaced or removed
+// file is never served from an old handle, and idle handles are closed soon.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runtime } from "../../src/runtime/mod.ts";
 import { serveStream } from "../../src/serve/serve_stream.ts";
 import { bodyBytes, eventually, openHandlesTo, patternBytes, tempDir, writeFixture } from "../_fixtures.ts";
 
@@ -19,6 +20,16 @@ const get = (path: string, range: string) =>
 function handlesToPathOrDeleted(path: string): number {
   return openHandlesTo(path) + openHandlesTo(`${path} (deleted)`);
 }
+
+test("released handles are kept and reused exactly where the adapter declares it", async () => {
+  const path = writeFixture(dirReal, "reused.mp4", patternBytes(10_000, 7));
+  for (let i = 0; i < 5; i++) {
+    const res = await get(path, `bytes=${i}-${i + 9}`);
+    assert.deepEqual(await bodyBytes(res), patternBytes(10_000, 7).subarray(i, i + 10));
+    // kept: the one handle, taken again by each request; otherwise none is left open
+    assert.equal(openHandlesTo(path), runtime.capabilities.reusesFileHandles ? 1 : 0, `after request ${i}`);
+  }
+});
 
 test("a file replaced at the same path, with the same size and mtime, is served from the new file", async () => {
   const path = writeFixture(dirReal, "replaced.mp4", patternBytes(10_000, 1));

@@ -21,24 +21,14 @@ const DATA = patternBytes(SIZE, 11);
 const MOVIE = realpathSync(writeFixture(dir, "movie.webm", DATA));
 const BINARY = realpathSync(writeFixture(dir, "movie.bin", DATA));
 
-test("runtime adapter matches the runtime running the tests", () => {
-  assert.equal(runtime.name, "Bun" in globalThis ? "bun" : "deno");
-});
+// What every adapter does is checked by contract_test.ts; these are the runtime's own file
+// source and server under serveStream, and what the current adapters do beyond the contract.
 
-test("runtime.files.open() reports regular files, directories and missing paths", async () => {
-  const file = await runtime.files.open(MOVIE);
-  assert.ok(typeof file !== "string");
-  assert.equal(file.stat.size, SIZE);
-  assert.equal(file.stat.isFile, true);
-  assert.ok(file.stat.mtime instanceof Date);
-  file.close();
-  file.close(); // idempotent
+test("runtime.files.open() opens a directory with a stat that is not a file", async () => {
   const folder = await runtime.files.open(dir);
   assert.ok(typeof folder !== "string");
   assert.equal(folder.stat.isFile, false);
   folder.close();
-  assert.equal(await runtime.files.open(`${dir}/missing.webm`), "not-found");
-  assert.equal(await runtime.files.open(`${MOVIE}/below`), "not-found");
 });
 
 test("serveStream() closes every file handle after hundreds of completed and cancelled streams", async () => {
@@ -143,25 +133,6 @@ test("a real server keeps Content-Length on HEAD and sends no body", async () =>
   }
 });
 
-test("runtime.clientAddress() reports the loopback client", async () => {
-  let seen: string | null = "unset";
-  const server = await runtime.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    handler: (req, info) => {
-      seen = runtime.clientAddress(req, info);
-      return new Response("ok");
-    },
-  });
-  try {
-    const res = await fetch(`http://127.0.0.1:${server.port}/`);
-    await res.text();
-    assert.equal(seen, "127.0.0.1");
-  } finally {
-    await server.close();
-  }
-});
-
 test("a real server sends HEAD the same headers as GET, on every status", async () => {
   const server = await runtime.listen({
     hostname: "127.0.0.1",
@@ -192,15 +163,11 @@ test("a real server sends HEAD the same headers as GET, on every status", async 
   }
 });
 
-test("a client that stops reading is cut off after stallTimeoutMs where the body streams through JavaScript", async () => {
+test("a client that stops reading is cut off after stallTimeoutMs where the adapter enforces it", {
+  // otherwise the runtime server's own idle timeout applies
+  skip: !runtime.capabilities.enforcesStallTimeout,
+}, async () => {
   const big = writeFixture(dir, "stall.mp4", patternBytes(32 * 1024 * 1024));
-  const opened = await runtime.files.open(big);
-  assert.ok(typeof opened === "object");
-  const body = opened.body({ start: 0, end: 1024 * 1024 });
-  const streamsThroughJs = body instanceof ReadableStream;
-  if (streamsThroughJs) await body.cancel();
-  opened.close();
-  if (!streamsThroughJs) return; // the runtime's server sends the file: its idle timeout applies
   const server = await runtime.listen({
     hostname: "127.0.0.1",
     port: 0,
