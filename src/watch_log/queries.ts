@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Client, createClient, type InValue, type Row } from "@libsql/client";
+import { type Client, createClient, type InStatement, type InValue, type Row } from "@libsql/client";
 import { migrateWatchLog } from "./schema.ts";
 import type {
   DailyViews,
@@ -192,6 +192,44 @@ function _viewingRecord(row: Row): ViewingRecord {
   };
 }
 
+/** What differs between the two lists: the table, its columns, sorts, date columns and rows. */
+interface _ListSpec<S extends string, R> {
+  /** For messages: "Cannot list watch events: …". */
+  what: string;
+  table: string;
+  columns: string;
+  sorts: Record<S, string>;
+  defaultSort: S;
+  /** The column `from` applies to, and the one `to` applies to. */
+  fromColumn: string;
+  toColumn: string;
+  record: (row: Row) => R;
+}
+
+/** Events match `[from, to)` by start time. */
+const EVENT_LIST: _ListSpec<WatchEventSort, WatchEventRecord> = {
+  what: "list watch events",
+  table: "watch_events",
+  columns: EVENT_COLUMNS,
+  sorts: EVENT_SORT,
+  defaultSort: "startedAt",
+  fromColumn: "started_at",
+  toColumn: "started_at",
+  record: _eventRecord,
+};
+
+/** Viewings match when they overlap `[from, to)`: still active at `from`, begun before `to`. */
+const VIEWING_LIST: _ListSpec<ViewingSort, ViewingRecord> = {
+  what: "list viewings",
+  table: "watch_viewings",
+  columns: VIEWING_COLUMNS,
+  sorts: VIEWING_SORT,
+  defaultSort: "firstSeen",
+  fromColumn: "last_seen",
+  toColumn: "first_seen",
+  record: _viewingRecord,
+};
+
 /** Where the queries read from: a ready client, or a URL to open. */
 export type WatchLogSource = WatchLogClient | { url: string; authToken?: string };
 
@@ -221,9 +259,20 @@ function _isClient(source: WatchLogSource): source is WatchLogClient {
  * ```
  */
 export function createWatchLogQueries(source: WatchLogSource): WatchLogQueries {
+  const open = _opener(source);
+  return {
+    listEvents: (options: ListEventsOptions = {}) => _list(EVENT_LIST, options, open),
+    listViewings: (options: ListViewingsOptions = {}) => _list(VIEWING_LIST, options, open),
+    getViewing: (id: number) => _getViewing(id, open),
+    summary: (options: SummaryOptions = {}) => _summary(options, open),
+  };
+}
+
+/** Opens (and migrates) the database on first use; after a failure, tries again on the next call. */
+function _opener(source: WatchLogSource): () => Promise<Client> {
   let client: Client | null = _isClient(source) ? source as Client : null;
   let ready: Promise<Client> | null = null;
-  const open = (): Promise<Client> => {
+  return () => {
     ready ??= (async () => {
       client ??= createClient({
         url: (source as { url: string }).url,
@@ -232,101 +281,96 @@ export function createWatchLogQueries(source: WatchLogSource): WatchLogQueries {
       await migrateWatchLog(client);
       return client;
     })();
-    ready.catch(() => ready = null); // try again on the next call
+    ready.catch(() => ready = null);
     return ready;
   };
+}
 
+/** One page of a list and the number of rows matching its filters, read in one batch. */
+async function _list<S extends string, R>(
+  spec: _ListSpec<S, R>,
+  options: WatchLogFilter & WatchLogPage<S> & { viewingId?: number },
+  open: () => Promise<Client>,
+): Promise<WatchLogList<R>> {
+  const where = _where(options, spec.what, spec.fromColumn, spec.toColumn);
+  const { orderBy, limit, offset } = _page(options, spec.sorts, spec.defaultSort, spec.what);
+  const db = await open();
+  const [rows, count] = await db.batch([
+    {
+      sql: `SELECT ${spec.columns} FROM ${spec.table} ${where.sql} ${orderBy} LIMIT ? OFFSET ?`,
+      args: [...where.args, limit, offset],
+    },
+    { sql: `SELECT count(*) AS n FROM ${spec.table} ${where.sql}`, args: where.args },
+  ], "read");
+  return { items: rows.rows.map(spec.record), total: _num(count.rows[0]?.n), limit, offset };
+}
+
+async function _getViewing(id: number, open: () => Promise<Client>): Promise<ViewingRecord | null> {
+  const db = await open();
+  const result = await db.execute({
+    sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings WHERE id = ?`,
+    args: [id],
+  });
+  return result.rows.length ? _viewingRecord(result.rows[0]) : null;
+}
+
+async function _summary(options: SummaryOptions, open: () => Promise<Client>): Promise<WatchLogSummary> {
+  const what = "summarize the watch log";
+  const { topLimit = 10 } = options;
+  if (!Number.isInteger(topLimit) || topLimit < 0 || topLimit > 1000) {
+    throw new RangeError(`Cannot ${what}: "topLimit" must be an integer from 0 to 1000`);
+  }
+  const where = _where(options, what, "first_seen", "first_seen");
+  const db = await open();
+  const [totals, days, top] = await db.batch(_summaryStatements(where, topLimit), "read");
+  return _summaryFrom(totals.rows[0], days.rows, top.rows);
+}
+
+/** The summary's three reads: totals, viewings per day, the most viewed paths. */
+function _summaryStatements(where: _Where, topLimit: number): InStatement[] {
+  return [
+    {
+      sql: `SELECT count(*) AS viewings, coalesce(sum(request_count), 0) AS requests,
+          count(DISTINCT viewer_key) AS viewers, count(DISTINCT user_id) AS users,
+          coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
+        FROM watch_viewings ${where.sql}`,
+      args: where.args,
+    },
+    {
+      sql: `SELECT strftime('%Y-%m-%d', first_seen / 1000, 'unixepoch') AS day, count(*) AS viewings,
+          count(DISTINCT viewer_key) AS viewers, coalesce(sum(bytes), 0) AS bytes
+        FROM watch_viewings ${where.sql} GROUP BY day ORDER BY day`,
+      args: where.args,
+    },
+    {
+      sql: `SELECT path, count(*) AS viewings, count(DISTINCT viewer_key) AS viewers,
+          coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
+        FROM watch_viewings ${where.sql} GROUP BY path ORDER BY viewings DESC, bytes DESC, path LIMIT ?`,
+      args: [...where.args, topLimit],
+    },
+  ];
+}
+
+function _summaryFrom(totals: Row | undefined, days: Row[], top: Row[]): WatchLogSummary {
   return {
-    async listEvents(options: ListEventsOptions = {}): Promise<WatchLogList<WatchEventRecord>> {
-      const what = "list watch events";
-      const where = _where(options, what, "started_at", "started_at");
-      const { orderBy, limit, offset } = _page(options, EVENT_SORT, "startedAt", what);
-      const db = await open();
-      const [rows, count] = await db.batch([
-        {
-          sql: `SELECT ${EVENT_COLUMNS} FROM watch_events ${where.sql} ${orderBy} LIMIT ? OFFSET ?`,
-          args: [...where.args, limit, offset],
-        },
-        { sql: `SELECT count(*) AS n FROM watch_events ${where.sql}`, args: where.args },
-      ], "read");
-      return { items: rows.rows.map(_eventRecord), total: _num(count.rows[0]?.n), limit, offset };
-    },
-
-    async listViewings(options: ListViewingsOptions = {}): Promise<WatchLogList<ViewingRecord>> {
-      const what = "list viewings";
-      const where = _where(options, what, "last_seen", "first_seen");
-      const { orderBy, limit, offset } = _page(options, VIEWING_SORT, "firstSeen", what);
-      const db = await open();
-      const [rows, count] = await db.batch([
-        {
-          sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings ${where.sql} ${orderBy} LIMIT ? OFFSET ?`,
-          args: [...where.args, limit, offset],
-        },
-        { sql: `SELECT count(*) AS n FROM watch_viewings ${where.sql}`, args: where.args },
-      ], "read");
-      return { items: rows.rows.map(_viewingRecord), total: _num(count.rows[0]?.n), limit, offset };
-    },
-
-    async getViewing(id: number): Promise<ViewingRecord | null> {
-      const db = await open();
-      const result = await db.execute({
-        sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings WHERE id = ?`,
-        args: [id],
-      });
-      return result.rows.length ? _viewingRecord(result.rows[0]) : null;
-    },
-
-    async summary(options: SummaryOptions = {}): Promise<WatchLogSummary> {
-      const what = "summarize the watch log";
-      const { topLimit = 10 } = options;
-      if (!Number.isInteger(topLimit) || topLimit < 0 || topLimit > 1000) {
-        throw new RangeError(`Cannot ${what}: "topLimit" must be an integer from 0 to 1000`);
-      }
-      const where = _where(options, what, "first_seen", "first_seen");
-      const db = await open();
-      const [totals, days, top] = await db.batch([
-        {
-          sql: `SELECT count(*) AS viewings, coalesce(sum(request_count), 0) AS requests,
-              count(DISTINCT viewer_key) AS viewers, count(DISTINCT user_id) AS users,
-              coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
-            FROM watch_viewings ${where.sql}`,
-          args: where.args,
-        },
-        {
-          sql: `SELECT strftime('%Y-%m-%d', first_seen / 1000, 'unixepoch') AS day, count(*) AS viewings,
-              count(DISTINCT viewer_key) AS viewers, coalesce(sum(bytes), 0) AS bytes
-            FROM watch_viewings ${where.sql} GROUP BY day ORDER BY day`,
-          args: where.args,
-        },
-        {
-          sql: `SELECT path, count(*) AS viewings, count(DISTINCT viewer_key) AS viewers,
-              coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
-            FROM watch_viewings ${where.sql} GROUP BY path ORDER BY viewings DESC, bytes DESC, path LIMIT ?`,
-          args: [...where.args, topLimit],
-        },
-      ], "read");
-      const t = totals.rows[0];
-      return {
-        viewings: _num(t?.viewings),
-        requests: _num(t?.requests),
-        uniqueViewers: _num(t?.viewers),
-        uniqueUsers: _num(t?.users),
-        bytes: _num(t?.bytes),
-        averageWatchedShare: _numOrNull(t?.share),
-        viewsPerDay: days.rows.map((r): DailyViews => ({
-          day: String(r.day),
-          viewings: _num(r.viewings),
-          uniqueViewers: _num(r.viewers),
-          bytes: _num(r.bytes),
-        })),
-        topVideos: top.rows.map((r): TopVideo => ({
-          path: String(r.path),
-          viewings: _num(r.viewings),
-          uniqueViewers: _num(r.viewers),
-          bytes: _num(r.bytes),
-          averageWatchedShare: _numOrNull(r.share),
-        })),
-      };
-    },
+    viewings: _num(totals?.viewings),
+    requests: _num(totals?.requests),
+    uniqueViewers: _num(totals?.viewers),
+    uniqueUsers: _num(totals?.users),
+    bytes: _num(totals?.bytes),
+    averageWatchedShare: _numOrNull(totals?.share),
+    viewsPerDay: days.map((r): DailyViews => ({
+      day: String(r.day),
+      viewings: _num(r.viewings),
+      uniqueViewers: _num(r.viewers),
+      bytes: _num(r.bytes),
+    })),
+    topVideos: top.map((r): TopVideo => ({
+      path: String(r.path),
+      viewings: _num(r.viewings),
+      uniqueViewers: _num(r.viewers),
+      bytes: _num(r.bytes),
+      averageWatchedShare: _numOrNull(r.share),
+    })),
   };
 }

@@ -11,7 +11,7 @@ import type { StreamEvent } from "../serve/serve_stream.ts";
 export interface WatchIdentity {
   /** The user's id, or `null`/absent for anonymous requests. */
   userId?: string | null;
-  /** Whether the request was authenticated (the original's `is_authenticated`). */
+  /** Whether the request was authenticated. */
   authenticated: boolean;
 }
 
@@ -36,9 +36,9 @@ export interface WatchLoggerOptions {
    */
   client?: WatchLogClient;
   /**
-   * Says who made a request (stands in for Django's `request.user`). Called once per logged
-   * event when the response ends, on the serving thread (it needs the `Request`); may be
-   * async, and the event waits for it. Errors count as anonymous and are reported to `onError`.
+   * Says who made a request: the user behind it, if any. Called once per logged event when the
+   * response ends, on the serving thread (it needs the `Request`); may be async, and the event
+   * waits for it. Errors count as anonymous and are reported to `onError`.
    *
    * @default {() => ({ userId: null, authenticated: false })}
    */
@@ -408,8 +408,8 @@ export interface WatchLogger extends WatchLogQueries {
    */
   record(event: StreamEvent): void;
   /**
-   * Writes one request now, bypassing the queue (the original's `log_watch_request`), for
-   * custom handlers. Rejects when the write fails.
+   * Writes one request now, bypassing the queue, for custom handlers that do not use
+   * `onServed`. Rejects when the write fails.
    */
   logWatchRequest(entry: WatchRequestEntry): Promise<void>;
   /**

@@ -7,14 +7,15 @@
  * @module
  */
 
-import type { Client, InStatement, InValue } from "@libsql/client";
+import type { Client, InStatement, InValue, Row, Transaction } from "@libsql/client";
 import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
 import type { WatchEvent } from "./event.ts";
 import { tryWriteLock } from "./write_lock.ts";
 
+/** A viewing as the batch changes it: read from the database (`id` set) or new (`first` set). */
 interface _Viewing {
   id: number | null;
-  key: string;
+  /** The event that opened a new viewing, whose identity the row keeps; `null` when read. */
   first: WatchEvent | null;
   firstSeen: number;
   lastSeen: number;
@@ -22,38 +23,33 @@ interface _Viewing {
   bytes: number;
   fileSize: number | null;
   coverage: Interval[];
+  /** Whether an event of this batch joined it, so its row must be written. */
   changed: boolean;
+}
+
+/** Each event's viewing, and the viewings to write: the new ones and the existing ones changed. */
+interface _Assignment {
+  viewingOf: _Viewing[];
+  created: _Viewing[];
+  updated: _Viewing[];
 }
 
 const EVENT_INSERT = "INSERT INTO watch_events (started_at, path, user_id, authenticated, client_ip, " +
   "user_agent, status, file_size, range_start, range_end, range_count, bytes_planned, bytes_delivered, " +
   "duration_ms, aborted, viewing_id, event_id) VALUES ";
 const EVENT_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const VIEWING_INSERT =
+  "INSERT INTO watch_viewings (viewer_key, path, user_id, authenticated, client_ip, user_agent, " +
+  "first_seen, last_seen, request_count, bytes, file_size, coverage, covered_bytes) " +
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const VIEWING_UPDATE = "UPDATE watch_viewings SET first_seen = ?, last_seen = ?, request_count = ?, " +
+  "bytes = ?, file_size = ?, coverage = ?, covered_bytes = ? WHERE id = ?";
+const VIEWING_COLUMNS =
+  "id, viewer_key, path, first_seen, last_seen, request_count, bytes, file_size, coverage";
 /** Rows per INSERT statement: 17 columns × 100 stays far below SQLite's parameter limit. */
 const ROWS_PER_INSERT = 100;
-/** (viewer, path) pairs per lookup statement. */
+/** Ids or (viewer, path) pairs per lookup statement, for the same limit. */
 const KEYS_PER_LOOKUP = 200;
-
-function _pairKey(viewer: string, path: string): string {
-  return `${viewer}\u0000${path}`;
-}
-
-/** Ids of `events` already stored, read inside the write transaction. */
-async function _storedIds(
-  tx: { execute: Client["execute"] },
-  events: readonly WatchEvent[],
-): Promise<Set<string>> {
-  const stored = new Set<string>();
-  for (let i = 0; i < events.length; i += KEYS_PER_LOOKUP) {
-    const ids = events.slice(i, i + KEYS_PER_LOOKUP).map((e) => e.eventId);
-    const result = await tx.execute({
-      sql: `SELECT event_id FROM watch_events WHERE event_id IN (${ids.map(() => "?").join(", ")})`,
-      args: ids,
-    });
-    for (const row of result.rows) stored.add(String(row.event_id));
-  }
-  return stored;
-}
 
 /**
  * Writes `events` and updates their viewings in one write transaction; events already stored
@@ -73,160 +69,222 @@ export async function writeEvents(
   await tryWriteLock(client);
   const tx = await client.transaction("write");
   try {
-    const stored = await _storedIds(tx, events);
-    const ordered = events.filter((e) => !stored.has(e.eventId) && (stored.add(e.eventId), true))
-      .sort((a, b) => a.startedAt - b.startedAt);
-    if (ordered.length === 0) return 0;
-    const pairs = new Map<string, [string, string]>();
-    for (const e of ordered) pairs.set(_pairKey(e.viewerKey, e.path), [e.viewerKey, e.path]);
-    const since = ordered[0].startedAt - idleWindowMs;
-
-    // The latest viewing of each (viewer, path) still open at the batch's first event.
-    const open = new Map<string, _Viewing>();
-    const pairList = [...pairs.values()];
-    for (let i = 0; i < pairList.length; i += KEYS_PER_LOOKUP) {
-      const chunk = pairList.slice(i, i + KEYS_PER_LOOKUP);
-      const result = await tx.execute({
-        sql:
-          "SELECT id, viewer_key, path, first_seen, last_seen, request_count, bytes, file_size, coverage " +
-          `FROM watch_viewings WHERE last_seen >= ? AND (viewer_key, path) IN (VALUES ${
-            chunk.map(() => "(?, ?)").join(", ")
-          }) ORDER BY last_seen`,
-        args: [since, ...chunk.flat()],
-      });
-      for (const row of result.rows) {
-        const key = _pairKey(String(row.viewer_key), String(row.path));
-        let coverage: Interval[] = [];
-        try {
-          coverage = mergeIntervals(JSON.parse(String(row.coverage))); // sorted, for addInterval
-        } catch {
-          // keep an empty coverage rather than fail the batch forever
-        }
-        open.set(key, {
-          id: Number(row.id),
-          key,
-          first: null,
-          firstSeen: Number(row.first_seen),
-          lastSeen: Number(row.last_seen),
-          requestCount: Number(row.request_count),
-          bytes: Number(row.bytes),
-          fileSize: row.file_size === null ? null : Number(row.file_size),
-          coverage,
-          changed: false,
-        });
-      }
-    }
-
-    // Assign each event, in start order, to the open viewing or a new one.
-    const viewings: _Viewing[] = [];
-    const assigned: _Viewing[] = [];
-    for (const e of ordered) {
-      const key = _pairKey(e.viewerKey, e.path);
-      let v = open.get(key);
-      if (v === undefined || e.startedAt - v.lastSeen > idleWindowMs) {
-        v = {
-          id: null,
-          key,
-          first: e,
-          firstSeen: e.startedAt,
-          lastSeen: e.endedAt,
-          requestCount: 0,
-          bytes: 0,
-          fileSize: null,
-          coverage: [],
-          changed: true,
-        };
-        open.set(key, v);
-        viewings.push(v);
-      } else if (!v.changed) {
-        v.changed = true;
-        viewings.push(v);
-      }
-      v.firstSeen = Math.min(v.firstSeen, e.startedAt);
-      v.lastSeen = Math.max(v.lastSeen, e.endedAt);
-      v.requestCount++;
-      v.bytes += e.bytesDelivered ?? e.bytesPlanned;
-      if (e.fileSize !== null) v.fileSize = e.fileSize;
-      for (const interval of e.covered) addInterval(v.coverage, interval);
-      assigned.push(v);
-    }
-
-    // New viewings first, to learn their ids; then updates of existing ones.
-    const created = viewings.filter((v) => v.id === null);
-    if (created.length) {
-      const results = await tx.batch(created.map((v): InStatement => {
-        const e = v.first!;
-        return {
-          sql:
-            "INSERT INTO watch_viewings (viewer_key, path, user_id, authenticated, client_ip, user_agent, " +
-            "first_seen, last_seen, request_count, bytes, file_size, coverage, covered_bytes) " +
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          args: [
-            e.viewerKey,
-            e.path,
-            e.userId,
-            e.authenticated ? 1 : 0,
-            e.clientIp,
-            e.userAgent,
-            v.firstSeen,
-            v.lastSeen,
-            v.requestCount,
-            v.bytes,
-            v.fileSize,
-            JSON.stringify(v.coverage),
-            coveredBytes(v.coverage),
-          ],
-        };
-      }));
-      created.forEach((v, i) => v.id = Number(results[i].rows[0].id));
-    }
-    const statements: InStatement[] = viewings.filter((v) => !created.includes(v)).map((v) => ({
-      sql: "UPDATE watch_viewings SET first_seen = ?, last_seen = ?, request_count = ?, bytes = ?, " +
-        "file_size = ?, coverage = ?, covered_bytes = ? WHERE id = ?",
-      args: [
-        v.firstSeen,
-        v.lastSeen,
-        v.requestCount,
-        v.bytes,
-        v.fileSize,
-        JSON.stringify(v.coverage),
-        coveredBytes(v.coverage),
-        v.id,
-      ],
-    }));
-    for (let i = 0; i < ordered.length; i += ROWS_PER_INSERT) {
-      const rows = ordered.slice(i, i + ROWS_PER_INSERT);
-      const args: InValue[] = [];
-      rows.forEach((e, j) => {
-        args.push(
-          e.startedAt,
-          e.path,
-          e.userId,
-          e.authenticated ? 1 : 0,
-          e.clientIp,
-          e.userAgent,
-          e.status,
-          e.fileSize,
-          e.rangeStart,
-          e.rangeEnd,
-          e.rangeCount,
-          e.bytesPlanned,
-          e.bytesDelivered,
-          e.durationMs,
-          e.aborted ? 1 : 0,
-          assigned[i + j].id,
-          e.eventId,
-        );
-      });
-      statements.push({
-        sql: EVENT_INSERT + rows.map(() => EVENT_PLACEHOLDERS).join(", "),
-        args,
-      });
-    }
-    await tx.batch(statements);
+    const fresh = await _unstoredInStartOrder(tx, events);
+    if (fresh.length === 0) return 0; // every event was stored by an earlier send
+    const open = await _openViewings(tx, fresh, fresh[0].startedAt - idleWindowMs);
+    const { viewingOf, created, updated } = _assignViewings(fresh, open, idleWindowMs);
+    await _insertViewings(tx, created);
+    await tx.batch([...updated.map(_viewingUpdate), ..._eventInserts(fresh, viewingOf)]);
     await tx.commit();
-    return ordered.length;
+    return fresh.length;
   } finally {
     tx.close();
   }
+}
+
+/** `items` in slices of at most `size`. */
+function* _chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+function _pairKey(viewer: string, path: string): string {
+  return `${viewer}\u0000${path}`;
+}
+
+/** The events not yet stored, each id once, sorted by start. */
+async function _unstoredInStartOrder(tx: Transaction, events: readonly WatchEvent[]): Promise<WatchEvent[]> {
+  const seen = await _storedIds(tx, events);
+  const fresh: WatchEvent[] = [];
+  for (const e of events) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    fresh.push(e);
+  }
+  return fresh.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** Ids of `events` already stored, read inside the write transaction. */
+async function _storedIds(tx: Transaction, events: readonly WatchEvent[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (const chunk of _chunks(events, KEYS_PER_LOOKUP)) {
+    const result = await tx.execute({
+      sql: `SELECT event_id FROM watch_events WHERE event_id IN (${chunk.map(() => "?").join(", ")})`,
+      args: chunk.map((e) => e.eventId),
+    });
+    for (const row of result.rows) stored.add(String(row.event_id));
+  }
+  return stored;
+}
+
+/** The latest viewing of each (viewer, path) of `events` still open at `since`, by pair key. */
+async function _openViewings(
+  tx: Transaction,
+  events: readonly WatchEvent[],
+  since: number,
+): Promise<Map<string, _Viewing>> {
+  const pairs = new Map<string, [string, string]>();
+  for (const e of events) pairs.set(_pairKey(e.viewerKey, e.path), [e.viewerKey, e.path]);
+  const open = new Map<string, _Viewing>();
+  for (const chunk of _chunks([...pairs.values()], KEYS_PER_LOOKUP)) {
+    const result = await tx.execute({
+      sql: `SELECT ${VIEWING_COLUMNS} FROM watch_viewings WHERE last_seen >= ? AND (viewer_key, path) ` +
+        `IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")}) ORDER BY last_seen`,
+      args: [since, ...chunk.flat()],
+    });
+    // ordered by last_seen: the latest of a pair is set last
+    for (const row of result.rows) {
+      open.set(_pairKey(String(row.viewer_key), String(row.path)), _storedViewing(row));
+    }
+  }
+  return open;
+}
+
+function _storedViewing(row: Row): _Viewing {
+  let coverage: Interval[] = [];
+  try {
+    coverage = mergeIntervals(JSON.parse(String(row.coverage))); // sorted, for addInterval
+  } catch {
+    // keep an empty coverage rather than fail the batch forever
+  }
+  return {
+    id: Number(row.id),
+    first: null,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    requestCount: Number(row.request_count),
+    bytes: Number(row.bytes),
+    fileSize: row.file_size === null ? null : Number(row.file_size),
+    coverage,
+    changed: false,
+  };
+}
+
+function _newViewing(first: WatchEvent): _Viewing {
+  return {
+    id: null,
+    first,
+    firstSeen: first.startedAt,
+    lastSeen: first.endedAt,
+    requestCount: 0,
+    bytes: 0,
+    fileSize: null,
+    coverage: [],
+    changed: true,
+  };
+}
+
+/**
+ * Assigns each event, in start order, to its pair's open viewing, or to a new one when the gap
+ * since that viewing's last request is longer than `idleWindowMs`. Updates `open`.
+ */
+function _assignViewings(
+  events: readonly WatchEvent[],
+  open: Map<string, _Viewing>,
+  idleWindowMs: number,
+): _Assignment {
+  const assignment: _Assignment = { viewingOf: [], created: [], updated: [] };
+  for (const e of events) {
+    const key = _pairKey(e.viewerKey, e.path);
+    let v = open.get(key);
+    if (v === undefined || e.startedAt - v.lastSeen > idleWindowMs) {
+      v = _newViewing(e);
+      open.set(key, v);
+      assignment.created.push(v);
+    } else if (!v.changed) {
+      v.changed = true;
+      assignment.updated.push(v);
+    }
+    _addToViewing(v, e);
+    assignment.viewingOf.push(v);
+  }
+  return assignment;
+}
+
+function _addToViewing(v: _Viewing, e: WatchEvent): void {
+  v.firstSeen = Math.min(v.firstSeen, e.startedAt);
+  v.lastSeen = Math.max(v.lastSeen, e.endedAt);
+  v.requestCount++;
+  v.bytes += e.bytesDelivered ?? e.bytesPlanned;
+  if (e.fileSize !== null) v.fileSize = e.fileSize;
+  for (const interval of e.covered) addInterval(v.coverage, interval);
+}
+
+/** Inserts the new viewings and sets their ids, which the events' rows need. */
+async function _insertViewings(tx: Transaction, created: readonly _Viewing[]): Promise<void> {
+  if (created.length === 0) return;
+  const results = await tx.batch(created.map(_viewingInsert));
+  created.forEach((v, i) => v.id = Number(results[i].rows[0].id));
+}
+
+function _viewingInsert(v: _Viewing): InStatement {
+  const e = v.first!;
+  return {
+    sql: VIEWING_INSERT,
+    args: [
+      e.viewerKey,
+      e.path,
+      e.userId,
+      e.authenticated ? 1 : 0,
+      e.clientIp,
+      e.userAgent,
+      v.firstSeen,
+      v.lastSeen,
+      v.requestCount,
+      v.bytes,
+      v.fileSize,
+      JSON.stringify(v.coverage),
+      coveredBytes(v.coverage),
+    ],
+  };
+}
+
+function _viewingUpdate(v: _Viewing): InStatement {
+  return {
+    sql: VIEWING_UPDATE,
+    args: [
+      v.firstSeen,
+      v.lastSeen,
+      v.requestCount,
+      v.bytes,
+      v.fileSize,
+      JSON.stringify(v.coverage),
+      coveredBytes(v.coverage),
+      v.id,
+    ],
+  };
+}
+
+/** Multi-row INSERTs of `events`, each row pointing at its viewing (`viewingOf[i]` for `events[i]`). */
+function _eventInserts(events: readonly WatchEvent[], viewingOf: readonly _Viewing[]): InStatement[] {
+  const statements: InStatement[] = [];
+  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
+    const rows = events.slice(i, i + ROWS_PER_INSERT);
+    statements.push({
+      sql: EVENT_INSERT + rows.map(() => EVENT_PLACEHOLDERS).join(", "),
+      args: rows.flatMap((e, j) => _eventArgs(e, viewingOf[i + j].id)),
+    });
+  }
+  return statements;
+}
+
+function _eventArgs(e: WatchEvent, viewingId: number | null): InValue[] {
+  return [
+    e.startedAt,
+    e.path,
+    e.userId,
+    e.authenticated ? 1 : 0,
+    e.clientIp,
+    e.userAgent,
+    e.status,
+    e.fileSize,
+    e.rangeStart,
+    e.rangeEnd,
+    e.rangeCount,
+    e.bytesPlanned,
+    e.bytesDelivered,
+    e.durationMs,
+    e.aborted ? 1 : 0,
+    viewingId,
+    e.eventId,
+  ];
 }

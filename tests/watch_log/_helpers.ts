@@ -2,6 +2,7 @@
 // such as eventually and sleep live in ../_fixtures.ts).
 import { createClient } from "@libsql/client";
 import type { StreamEvent } from "../../src/serve/serve_stream.ts";
+import { migrateWatchLog } from "../../src/watch_log/schema.ts";
 
 /** A synthetic served response, as serveStream reports it. */
 export function servedEvent(
@@ -22,6 +23,16 @@ export function servedEvent(
     clientAddress: "127.0.0.1",
     ...rest,
   };
+}
+
+/** Creates the watch log's tables in the database at `url`, as a logger would on first write. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const client = createClient({ url });
+  try {
+    await migrateWatchLog(client);
+  } finally {
+    client.close();
+  }
 }
 
 /** Holds an exclusive lock on the database until `release()`. */

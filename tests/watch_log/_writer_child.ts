@@ -2,6 +2,7 @@
 // logger and prints its stats as JSON. Args: URL INDEX COUNT BASE_MS [BUSY_TIMEOUT_MS]
 import process from "node:process";
 import { createWatchLogger } from "../../src/watch_log/logger.ts";
+import { sleep } from "../_fixtures.ts";
 
 const [url, indexArg, countArg, baseArg, busyArg = "20"] = process.argv.slice(2);
 const index = Number(indexArg);
@@ -39,7 +40,7 @@ for (let i = 0; i < count; i++) {
     aborted: false,
     clientAddress: "127.0.0.1",
   });
-  if (i % 25 === 24) await new Promise((resolve) => setTimeout(resolve, 1));
+  if (i % 25 === 24) await sleep(1);
 }
 await logger.close();
 console.log(

@@ -6,12 +6,11 @@ import assert from "node:assert/strict";
 import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
-import { tempDir } from "../_fixtures.ts";
 import { createWatchLogger } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WatchLogSchemaError } from "../../src/watch_log/schema.ts";
 import type { WatchLoggerOptions } from "../../src/watch_log/types.ts";
-import { eventually, openFdCount, sleep } from "../_fixtures.ts";
-import { countRows, lockDatabase, servedEvent } from "./_helpers.ts";
+import { eventually, openFdCount, sleep, tempDir } from "../_fixtures.ts";
+import { countRows, lockDatabase, migrateDatabase, servedEvent } from "./_helpers.ts";
 
 function setup() {
   const { dir, cleanup } = tempDir("watch-log-faults-");
@@ -33,12 +32,6 @@ function loggerFor(url: string, over: WatchLoggerOptions = {}) {
   return { logger, errors };
 }
 
-async function migrated(url: string): Promise<void> {
-  const c = createClient({ url });
-  await migrateWatchLog(c);
-  c.close();
-}
-
 function removeDatabase(db: string): void {
   for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
 }
@@ -47,8 +40,8 @@ test("close() keeps retrying for what is left of closeTimeoutMs, even after a lo
   timeout: 30_000,
 }, async () => {
   const s = setup();
-  await migrated(s.url);
-  // backoff grows past the deadline: the old close() gave up after one attempt
+  await migrateDatabase(s.url);
+  // the backoff grows past the deadline: close() must retry within it, not wait out one backoff
   const { logger } = loggerFor(s.url, { retryBaseMs: 400, retryMaxMs: 5000, closeTimeoutMs: 8000 });
   const lock = await lockDatabase(s.url);
   for (let i = 0; i < 50; i++) logger.record(servedEvent({ path: `/v/${i}.mp4` }));
@@ -68,9 +61,9 @@ test("close() keeps retrying for what is left of closeTimeoutMs, even after a lo
   s.cleanup();
 });
 
-test("failed writes under a long lock do not leak file descriptors", async () => {
+test("failed writes under a long lock do not leak file descriptors", { timeout: 30_000 }, async () => {
   const s = setup();
-  await migrated(s.url);
+  await migrateDatabase(s.url);
   const { logger } = loggerFor(s.url, { retryBaseMs: 5, retryMaxMs: 10 });
   logger.record(servedEvent());
   await eventually(() => logger.stats().written === 1);
@@ -88,7 +81,9 @@ test("failed writes under a long lock do not leak file descriptors", async () =>
   s.cleanup();
 });
 
-test("a database file deleted while running is created again, tables included, and gets every later event", async () => {
+test("a database file deleted while running is created again, tables included, and gets every later event", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const { logger, errors } = loggerFor(s.url);
   for (let i = 0; i < 5; i++) logger.record(servedEvent());
@@ -102,7 +97,9 @@ test("a database file deleted while running is created again, tables included, a
   s.cleanup();
 });
 
-test("a database file restored (replaced) at its path while running gets the later events", async () => {
+test("a database file restored (replaced) at its path while running gets the later events", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const { logger } = loggerFor(s.url);
   logger.record(servedEvent());
@@ -120,7 +117,9 @@ test("a database file restored (replaced) at its path while running gets the lat
   s.cleanup();
 });
 
-test("a corrupted file, then removed: events wait in the spool and reach the new file with its tables", async () => {
+test("a corrupted file, then removed: events wait in the spool and reach the new file with its tables", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const { logger } = loggerFor(s.url);
   logger.record(servedEvent());
@@ -145,7 +144,7 @@ test("after a lock ends, writing resumes within retryMaxMs and nothing recorded 
   timeout: 30_000,
 }, async () => {
   const s = setup();
-  await migrated(s.url);
+  await migrateDatabase(s.url);
   const { logger } = loggerFor(s.url, { retryBaseMs: 250, retryMaxMs: 1000, maxQueue: 200, batchSize: 50 });
   const lock = await lockDatabase(s.url);
   let recorded = 0;
@@ -167,7 +166,7 @@ test("after a lock ends, writing resumes within retryMaxMs and nothing recorded 
 
 test("retries under a lock never hold up the thread that serves requests", { timeout: 30_000 }, async () => {
   const s = setup();
-  await migrated(s.url);
+  await migrateDatabase(s.url);
   // each attempt waits 300 ms for the lock: on the serving thread, that would stall every tick
   const { logger } = loggerFor(s.url, { busyTimeoutMs: 300, retryBaseMs: 10, retryMaxMs: 20 });
   const lock = await lockDatabase(s.url);
@@ -188,7 +187,9 @@ test("retries under a lock never hold up the thread that serves requests", { tim
   s.cleanup();
 });
 
-test("a foreign table of the same name is refused with a clear error, never stamped as a watch log", async () => {
+test("a foreign table of the same name is refused with a clear error, never stamped as a watch log", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const c = createClient({ url: s.url });
   await c.execute(
@@ -222,7 +223,7 @@ test("10,000 queued events with large headers cost a few MiB, not the requests t
   timeout: 30_000,
 }, async () => {
   const s = setup();
-  await migrated(s.url);
+  await migrateDatabase(s.url);
   const { logger } = loggerFor(s.url, { spoolPath: null, maxQueue: 20_000 });
   const lock = await lockDatabase(s.url);
   const big = "x".repeat(8 * 1024);

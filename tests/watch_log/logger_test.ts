@@ -2,14 +2,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client";
-import { patternBytes, tempDir, writeFixture } from "../_fixtures.ts";
 import { runtime } from "../../src/runtime/mod.ts";
 import { serveStream, type StreamEvent } from "../../src/serve/serve_stream.ts";
 import { createWatchLogger, logWatchRequest, STORED_STRING_LIMITS } from "../../src/watch_log/logger.ts";
 import { migrateWatchLog, WATCH_LOG_SCHEMA_VERSION } from "../../src/watch_log/schema.ts";
 import { WatchLogDropError, type WatchLoggerOptions } from "../../src/watch_log/types.ts";
-import { closedPort, eventually } from "../_fixtures.ts";
-import { lockDatabase, servedEvent as event } from "./_helpers.ts";
+import {
+  bodyBytes,
+  closedPort,
+  eventually,
+  patternBytes,
+  sleep,
+  tempDir,
+  writeFixture,
+} from "../_fixtures.ts";
+import { countRows, lockDatabase, migrateDatabase, servedEvent as event } from "./_helpers.ts";
 
 const SIZE = 10_000;
 
@@ -26,15 +33,6 @@ function setup(): Setup {
   return { dir, url: `file:${join(dir, "log.db")}`, video, cleanup };
 }
 
-async function count(url: string, table: string): Promise<number> {
-  const client = createClient({ url });
-  try {
-    return Number((await client.execute(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
-  } finally {
-    client.close();
-  }
-}
-
 function loggerFor(url: string, over: WatchLoggerOptions = {}) {
   const errors: unknown[] = [];
   const logger = createWatchLogger({
@@ -49,7 +47,34 @@ function loggerFor(url: string, over: WatchLoggerOptions = {}) {
   return { logger, errors };
 }
 
-test("record() via onServed logs every GET 200/206 over real HTTP with identity, agent, ranges and bytes", async () => {
+/**
+ * Asks `base` for: alice's whole file and one range of it, then a HEAD, an unsatisfiable range
+ * and a conditional GET (none of which is logged), then an anonymous range; checks every answer.
+ */
+async function requestEveryKind(base: string): Promise<void> {
+  const full = await fetch(base, { headers: { "x-user": "alice", "user-agent": "test-player/1" } });
+  assert.equal(full.status, 200);
+  assert.deepEqual(await bodyBytes(full), patternBytes(SIZE));
+  const part = await fetch(base, { headers: { "x-user": "alice", range: "bytes=100-199" } });
+  assert.equal(part.status, 206);
+  assert.deepEqual(await bodyBytes(part), patternBytes(SIZE).subarray(100, 200));
+  const head = await fetch(base, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  await head.body?.cancel();
+  const bad = await fetch(base, { headers: { range: "bytes=99999-" } });
+  assert.equal(bad.status, 416);
+  await bad.body?.cancel();
+  const notModified = await fetch(base, { headers: { "if-none-match": full.headers.get("etag")! } });
+  assert.equal(notModified.status, 304);
+  await notModified.body?.cancel();
+  const anon = await fetch(base, { headers: { range: "bytes=0-9", "user-agent": "curl/8" } });
+  assert.equal(anon.status, 206);
+  assert.deepEqual(await bodyBytes(anon), patternBytes(SIZE).subarray(0, 10));
+}
+
+test("record() via onServed logs every GET 200/206 over real HTTP with identity, agent, ranges and bytes", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const { logger, errors } = loggerFor(s.url, {
     identify: (req) => {
@@ -68,28 +93,7 @@ test("record() via onServed logs every GET 200/206 over real HTTP with identity,
       }),
   });
   try {
-    const base = `http://127.0.0.1:${server.port}/`;
-    const full = await fetch(base, { headers: { "x-user": "alice", "user-agent": "test-player/1" } });
-    assert.equal(full.status, 200);
-    assert.deepEqual(new Uint8Array(await full.arrayBuffer()), patternBytes(SIZE));
-    const part = await fetch(base, { headers: { "x-user": "alice", range: "bytes=100-199" } });
-    assert.equal(part.status, 206);
-    assert.deepEqual(new Uint8Array(await part.arrayBuffer()), patternBytes(SIZE).subarray(100, 200));
-    // not logged: HEAD, 416, 304
-    const head = await fetch(base, { method: "HEAD" });
-    assert.equal(head.status, 200);
-    await head.body?.cancel();
-    const bad = await fetch(base, { headers: { range: "bytes=99999-" } });
-    assert.equal(bad.status, 416);
-    await bad.body?.cancel();
-    const etag = full.headers.get("etag")!;
-    const notModified = await fetch(base, { headers: { "if-none-match": etag } });
-    assert.equal(notModified.status, 304);
-    await notModified.body?.cancel();
-    const anon = await fetch(base, { headers: { range: "bytes=0-9", "user-agent": "curl/8" } });
-    assert.equal(anon.status, 206);
-    assert.deepEqual(new Uint8Array(await anon.arrayBuffer()), patternBytes(SIZE).subarray(0, 10));
-
+    await requestEveryKind(`http://127.0.0.1:${server.port}/`);
     // a body is reported when it has ended (on Bun: once the server lets go of the request)
     await eventually(async () => (await logger.flush(), logger.stats().written >= 3));
     const events = await logger.listEvents({ sort: "startedAt", order: "asc" });
@@ -174,19 +178,19 @@ test("record() never throws or waits, and ignores HEAD and other statuses", asyn
     // a broken event is swallowed, not thrown
     logger.record({ request: null } as unknown as StreamEvent);
     await logger.flush();
-    assert.equal(await count(s.url, "watch_events"), 1000);
+    assert.equal(await countRows(s.url, "watch_events"), 1000);
   } finally {
     await logger.close();
     s.cleanup();
   }
 });
 
-test("a locked database leaves streaming unaffected; events stay queued, are retried, then written", async () => {
+test("a locked database leaves streaming unaffected; events stay queued, are retried, then written", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const { logger, errors } = loggerFor(s.url);
-  const migrator = createClient({ url: s.url });
-  await migrateWatchLog(migrator);
-  migrator.close();
+  await migrateDatabase(s.url);
   const lock = await lockDatabase(s.url);
   try {
     for (let i = 0; i < 5; i++) {
@@ -195,11 +199,11 @@ test("a locked database leaves streaming unaffected; events stay queued, are ret
         onServed: (e) => logger.record(e),
       });
       assert.equal(res.status, 206);
-      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), patternBytes(SIZE).subarray(0, 100));
+      assert.deepEqual(await bodyBytes(res), patternBytes(SIZE).subarray(0, 100));
     }
     await assert.rejects(logger.flush(), /SQLITE_BUSY|locked/);
     // the background writer keeps retrying with backoff; meanwhile the events wait in the spool
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     const during = logger.stats();
     assert.equal(during.queued + during.spooled, 5);
     assert.equal(during.spooled, 5);
@@ -217,31 +221,29 @@ test("a locked database leaves streaming unaffected; events stay queued, are ret
   assert.equal(logger.stats().available, true);
   assert.equal(logger.stats().written, 5);
   assert.equal(logger.stats().dropped, 0);
-  assert.equal(await count(s.url, "watch_events"), 5);
+  assert.equal(await countRows(s.url, "watch_events"), 5);
   await logger.close();
   s.cleanup();
 });
 
-test("the background writer recovers by itself once the lock is released", async () => {
+test("the background writer recovers by itself once the lock is released", { timeout: 30_000 }, async () => {
   const s = setup();
-  const migrator = createClient({ url: s.url });
-  await migrateWatchLog(migrator);
-  migrator.close();
+  await migrateDatabase(s.url);
   const { logger } = loggerFor(s.url);
   const lock = await lockDatabase(s.url);
   for (let i = 0; i < 3; i++) logger.record(event());
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   assert.equal(logger.stats().written, 0);
   await lock.release();
-  const deadline = Date.now() + 5000;
-  while (logger.stats().written < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(logger.stats().written, 3);
-  assert.equal(await count(s.url, "watch_events"), 3);
+  await eventually(() => logger.stats().written === 3, 5000);
+  assert.equal(await countRows(s.url, "watch_events"), 3);
   await logger.close();
   s.cleanup();
 });
 
-test("an unreachable server: close() spools what it could not write, and the next logger delivers it once", async () => {
+test("an unreachable server: close() spools what it could not write, and the next logger delivers it once", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
   const port = await closedPort();
   const spoolPath = join(s.dir, "spool.db");
@@ -265,22 +267,22 @@ test("an unreachable server: close() spools what it could not write, and the nex
   assert.equal(next.logger.stats().written, 4);
   assert.equal(next.logger.stats().spooled, 0);
   await next.logger.close();
-  const events = await count(s.url, "watch_events");
+  const events = await countRows(s.url, "watch_events");
   assert.equal(events, 4);
   // and a third run finds nothing left to deliver twice
   const third = loggerFor(s.url, { spoolPath });
   await third.logger.flush();
   await third.logger.close();
   assert.equal(third.logger.stats().written, 0);
-  assert.equal(await count(s.url, "watch_events"), 4);
+  assert.equal(await countRows(s.url, "watch_events"), 4);
   s.cleanup();
 });
 
-test("without a spool, a full queue drops the oldest events, counts them and reports them through onError", async () => {
+test("without a spool, a full queue drops the oldest events, counts them and reports them through onError", {
+  timeout: 30_000,
+}, async () => {
   const s = setup();
-  const migrator = createClient({ url: s.url });
-  await migrateWatchLog(migrator);
-  migrator.close();
+  await migrateDatabase(s.url);
   const { logger, errors } = loggerFor(s.url, { maxQueue: 5, batchSize: 5, spoolPath: null });
   const lock = await lockDatabase(s.url);
   try {
@@ -305,27 +307,31 @@ test("without a spool, a full queue drops the oldest events, counts them and rep
   s.cleanup();
 });
 
-test("close() writes everything still queued, so a normal shutdown loses nothing", async () => {
-  const s = setup();
-  const { logger } = loggerFor(s.url, { flushIntervalMs: 60_000, batchSize: 50 });
-  for (let i = 0; i < 777; i++) logger.record(event({ clientAddress: `10.0.${i % 7}.1` }));
-  await logger.close();
-  await logger.close(); // twice is fine
-  assert.equal(await count(s.url, "watch_events"), 777);
-  assert.equal(await count(s.url, "watch_viewings"), 7);
-  assert.deepEqual(logger.stats(), {
-    queued: 0,
-    spooled: 0,
-    written: 777,
-    retried: 0,
-    dropped: 0,
-    failedWrites: 0,
-    available: true,
-  });
-  s.cleanup();
-});
+test(
+  "close() writes everything still queued, so a normal shutdown loses nothing",
+  { timeout: 30_000 },
+  async () => {
+    const s = setup();
+    const { logger } = loggerFor(s.url, { flushIntervalMs: 60_000, batchSize: 50 });
+    for (let i = 0; i < 777; i++) logger.record(event({ clientAddress: `10.0.${i % 7}.1` }));
+    await logger.close();
+    await logger.close(); // twice is fine
+    assert.equal(await countRows(s.url, "watch_events"), 777);
+    assert.equal(await countRows(s.url, "watch_viewings"), 7);
+    assert.deepEqual(logger.stats(), {
+      queued: 0,
+      spooled: 0,
+      written: 777,
+      retried: 0,
+      dropped: 0,
+      failedWrites: 0,
+      available: true,
+    });
+    s.cleanup();
+  },
+);
 
-test("logWatchRequest() writes one event at once, like the original log_watch_request", async () => {
+test("logWatchRequest() writes one event at once, bypassing the queue", async () => {
   const s = setup();
   const { logger } = loggerFor(s.url, { flushIntervalMs: 60_000 });
   try {
@@ -336,7 +342,7 @@ test("logWatchRequest() writes one event at once, like the original log_watch_re
       clientIp: "10.1.1.1",
       request: new Request("http://x/", { headers: { "user-agent": "UA" } }),
     });
-    assert.equal(await count(s.url, "watch_events"), 1);
+    assert.equal(await countRows(s.url, "watch_events"), 1);
     const [v] = (await logger.listViewings()).items;
     assert.deepEqual([v.path, v.userId, v.authenticated, v.clientIp, v.userAgent], [
       "movie.mp4",
@@ -421,7 +427,7 @@ test("an aborted response records the bytes delivered and covers only those", as
   }
 });
 
-if (runtime.name === "deno") {
+if (runtime.capabilities.countsDeliveredBytes) {
   test("on Deno an aborted single-range body reports fewer delivered bytes than planned", async () => {
     const s = setup();
     const big = writeFixture(s.dir, "big.mp4", patternBytes(4 * 1024 * 1024));

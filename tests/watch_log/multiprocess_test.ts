@@ -1,32 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import process from "node:process";
 import { createClient } from "@libsql/client";
 import { tempDir } from "../_fixtures.ts";
-import { runtimeArgs } from "../_process.ts";
+import { spawnScript } from "../_process.ts";
 import { WATCH_LOG_SCHEMA_VERSION } from "../../src/watch_log/schema.ts";
 
 const PROCESSES = 3;
 const EVENTS = 1000;
 
-function runChild(args: string[]): Promise<{ code: number | null; out: string }> {
-  const script = join(import.meta.dirname!, "_writer_child.ts");
-  const child = spawn(process.execPath, [...runtimeArgs(script), ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => out += d);
-  child.stderr!.on("data", (d) => out += d);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
-  return new Promise((resolve) =>
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    })
-  );
+const CHILD = join(import.meta.dirname!, "_writer_child.ts");
+/** Longer than a child ever needs; a hung child is killed so the test fails with its output. */
+const CHILD_LIMIT_MS = 50_000;
+
+/** Runs one writer child to its end: its exit code, the last line of its stdout (its report) and all it printed. */
+async function runChild(args: string[]): Promise<{ code: number | null; lastLine: string; out: string }> {
+  const child = spawnScript(CHILD, args);
+  // "close" comes after the output streams end, so the last line is there
+  const closed = new Promise<void>((resolve) => child.child.once("close", () => resolve()));
+  const timer = setTimeout(() => child.signal("SIGKILL"), CHILD_LIMIT_MS);
+  const code = await child.exited;
+  await closed;
+  clearTimeout(timer);
+  return { code, lastLine: child.stdout().trim().split("\n").at(-1)!, out: child.output() };
 }
 
 async function writeConcurrently(busyTimeoutMs: number, expectRetries: boolean): Promise<void> {
@@ -43,9 +39,9 @@ async function writeConcurrently(busyTimeoutMs: number, expectRetries: boolean):
         (_, i) => runChild([url, String(i), String(EVENTS), String(base), String(busyTimeoutMs)]),
       ),
     );
-    for (const { code, out } of results) {
+    for (const { code, lastLine, out } of results) {
       assert.equal(code, 0, out);
-      const report = JSON.parse(out.trim().split("\n").at(-1)!);
+      const report = JSON.parse(lastLine);
       // the spool is shared: a process may deliver events another one spooled
       written += report.stats.written;
       assert.equal(report.stats.dropped, 0, out);
@@ -94,10 +90,14 @@ async function writeConcurrently(busyTimeoutMs: number, expectRetries: boolean):
   }
 }
 
-test(`${PROCESSES} processes x ${EVENTS} events into one embedded file lose nothing and share viewings`, async () => {
+test(`${PROCESSES} processes x ${EVENTS} events into one embedded file lose nothing and share viewings`, {
+  timeout: 120_000,
+}, async () => {
   await writeConcurrently(20, false);
 });
 
-test("with no busy timeout, processes contend, retry with backoff, and still lose nothing", async () => {
+test("with no busy timeout, processes contend, retry with backoff, and still lose nothing", {
+  timeout: 120_000,
+}, async () => {
   await writeConcurrently(0, true);
 });
