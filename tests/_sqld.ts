@@ -147,6 +147,102 @@ async function _healthy(port: number, ms = 500): Promise<boolean> {
   }
 }
 
+/** sqld's command line for a data directory and port, with the JWT key file under `base`. */
+function sqldArgs(base: string, dir: string, port: number, keys: JwtKeys | undefined): string[] {
+  const args = ["--db-path", dir, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"];
+  if (keys !== undefined) {
+    const keyFile = join(base, "jwt-key.pem");
+    writeFileSync(keyFile, keys.publicPem);
+    args.push("--auth-jwt-key-file", keyFile);
+  }
+  return args;
+}
+
+/** One sqld on one directory and port, started and stopped as often as a test likes. */
+class SqldServer implements Sqld {
+  readonly token: string | undefined;
+  #child: ChildProcess | null = null;
+  #exited: Promise<void> = Promise.resolve();
+  #text = "";
+
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+    readonly keys: JwtKeys | undefined,
+    readonly base: string,
+    readonly binary: string,
+    readonly args: string[],
+  ) {
+    this.token = keys === undefined ? undefined : signJwt(keys.privateKey);
+  }
+
+  url = (scheme: "http" | "ws" | "libsql" = "http"): string =>
+    scheme === "libsql" ? `libsql://127.0.0.1:${this.port}?tls=0` : `${scheme}://127.0.0.1:${this.port}`;
+
+  pid = (): number | null => {
+    const child = this.#child;
+    return child !== null && child.exitCode === null && child.signalCode === null ? child.pid! : null;
+  };
+
+  output = (): string => this.#text;
+
+  start = async (): Promise<void> => {
+    if (this.pid() !== null) throw new Error("sqld is already running");
+    const proc = this.#spawn();
+    const deadline = Date.now() + 20_000;
+    while (!(await _healthy(this.port))) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(
+          `sqld exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${this.#text}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        await this.#stopWith("SIGKILL");
+        throw new Error(`sqld did not answer /health on port ${this.port} within 20 s:\n${this.#text}`);
+      }
+      await sleep(25);
+    }
+  };
+
+  kill9 = (): Promise<void> => this.#stopWith("SIGKILL");
+
+  stop = (graceMs?: number): Promise<void> => this.#stopWith("SIGTERM", graceMs);
+
+  dispose = async (): Promise<void> => {
+    await this.#stopWith("SIGTERM", 500);
+    running.delete(this);
+    rmSync(this.base, { recursive: true, force: true });
+  };
+
+  #spawn(): ChildProcess {
+    // SQLD_* variables of the environment would change its configuration behind our back
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SQLD_")));
+    const proc = spawn(this.binary, this.args, {
+      env: { ...env, RUST_LOG: process.env.SAGE_SQLD_LOG ?? "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.#child = proc;
+    const onData = (chunk: Uint8Array) => {
+      this.#text = (this.#text + new TextDecoder().decode(chunk)).slice(-65536);
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    this.#exited = new Promise((resolve) => proc.once("exit", () => resolve()));
+    proc.once("error", (error) => this.#text += `\nspawn error: ${error.message}\n`);
+    return proc;
+  }
+
+  async #stopWith(signal: "SIGTERM" | "SIGKILL", graceMs = 5000): Promise<void> {
+    const p = this.pid();
+    if (p === null) return;
+    process.kill(p, signal);
+    if (signal === "SIGKILL") return await this.#exited;
+    const timer = setTimeout(() => this.pid() !== null && process.kill(p, "SIGKILL"), graceMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Starts sqld on a free loopback port in a new temporary directory (or only prepares both with
  * `deferred`) and waits until it is healthy.
@@ -157,84 +253,14 @@ export async function startSqld(options: SqldOptions = {}): Promise<Sqld> {
   const dir = join(base, "data");
   const port = await closedPort();
   const keys = options.auth ? makeJwtKeys() : undefined;
-  const args = ["--db-path", dir, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"];
-  if (keys !== undefined) {
-    const keyFile = join(base, "jwt-key.pem");
-    writeFileSync(keyFile, keys.publicPem);
-    args.push("--auth-jwt-key-file", keyFile);
-  }
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let text = "";
-
-  const pid =
-    () => (child !== null && child.exitCode === null && child.signalCode === null ? child.pid! : null);
-
-  const start = async () => {
-    if (pid() !== null) throw new Error("sqld is already running");
-    // SQLD_* variables of the environment would change its configuration behind our back
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SQLD_")));
-    const proc = spawn(binary, args, {
-      env: { ...env, RUST_LOG: process.env.SAGE_SQLD_LOG ?? "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child = proc;
-    const onData = (chunk: Uint8Array) => {
-      text = (text + new TextDecoder().decode(chunk)).slice(-65536);
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
-    exited = new Promise((resolve) => proc.once("exit", () => resolve()));
-    proc.once("error", (error) => text += `\nspawn error: ${error.message}\n`);
-    const deadline = Date.now() + 20_000;
-    while (!(await _healthy(port))) {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`sqld exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${text}`);
-      }
-      if (Date.now() > deadline) {
-        await stopWith("SIGKILL");
-        throw new Error(`sqld did not answer /health on port ${port} within 20 s:\n${text}`);
-      }
-      await sleep(25);
-    }
-  };
-
-  const stopWith = async (signal: "SIGTERM" | "SIGKILL", graceMs = 5000) => {
-    const p = pid();
-    if (p === null) return;
-    process.kill(p, signal);
-    if (signal === "SIGKILL") return await exited;
-    const timer = setTimeout(() => pid() !== null && process.kill(p, "SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const sqld: Sqld = {
-    port,
-    dir,
-    token: keys === undefined ? undefined : signJwt(keys.privateKey),
-    keys,
-    url: (scheme = "http") =>
-      scheme === "libsql" ? `libsql://127.0.0.1:${port}?tls=0` : `${scheme}://127.0.0.1:${port}`,
-    pid,
-    start,
-    kill9: () => stopWith("SIGKILL"),
-    stop: (graceMs) => stopWith("SIGTERM", graceMs),
-    dispose: async () => {
-      await stopWith("SIGTERM", 500);
-      running.delete(sqld);
-      rmSync(base, { recursive: true, force: true });
-    },
-    output: () => text,
-  };
+  const sqld = new SqldServer(port, dir, keys, base, binary, sqldArgs(base, dir, port, keys));
   running.add(sqld);
-  if (!options.deferred) {
-    try {
-      await start();
-    } catch (error) {
-      await sqld.dispose();
-      throw error;
-    }
+  if (options.deferred) return sqld;
+  try {
+    await sqld.start();
+  } catch (error) {
+    await sqld.dispose();
+    throw error;
   }
   return sqld;
 }
