@@ -6,13 +6,16 @@
  */
 
 import { readBoundedText } from "../core/bounded_body.ts";
-import { isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
+import { textResponse } from "../core/http.ts";
 import { htmlResponse, type SafeHtml } from "../html/html.ts";
-import { text } from "./responses.ts";
-import { createLoginThrottle } from "./throttle.ts";
+import { isSameOriginPost, SESSION_COOKIE, type TokenAuth } from "./auth.ts";
+import { ADMIN_HEADERS } from "./responses.ts";
+import { createLoginThrottle, type LoginThrottle } from "./throttle.ts";
 
 /** The login form's body holds one token field: a few hundred bytes; anything larger is refused. */
 const LOGIN_BODY_LIMIT = 4096;
+
+const FORM_TYPE_REGEXP = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /** What {@linkcode createAdminAccess} needs from the admin. */
 export interface AdminAccessOptions {
@@ -29,97 +32,115 @@ export interface AdminAccessOptions {
 
 /** The admin's access checks and its login and logout answers. */
 export interface AdminAccess {
+  /** `true` when the request may read, or the refusal to send (HTML for pages, text for data). */
   admit(req: Request, kind: "page" | "data", client: string): Promise<true | Response>;
+  /** `/login`: the form (GET, HEAD), or the form's post, which starts a session. */
   login(req: Request, url: URL, client: string): Promise<Response>;
-  logout(req: Request, url: URL): Promise<Response> | Response;
+  /** `/logout`: ends the session and clears its cookie. */
+  logout(req: Request, url: URL): Promise<Response>;
+}
+
+/** One admin's access options, with its login throttle. */
+interface Access extends AdminAccessOptions {
+  throttle: LoginThrottle;
 }
 
 /** Creates the access checks of one admin. */
 export function createAdminAccess(options: AdminAccessOptions): AdminAccess {
-  const { tokenAuth, authorize, base, title, sessionMaxAge, isHttps, loginPage } = options;
-  const cookiePath = base || "/";
-  const throttle = createLoginThrottle();
+  const access: Access = { ...options, throttle: createLoginThrottle() };
+  return {
+    admit: (req, kind, client) => admit(access, req, kind, client),
+    login: (req, url, client) => login(access, req, url, client),
+    logout: (req, url) => logout(access, req, url),
+  };
+}
 
-  /** A `429` telling the client how long to wait, or `null` when it may try now. */
-  function throttled(req: Request, client: string): Response | null {
-    const wait = throttle.retryAfter(client);
-    if (wait === 0) return null;
-    return text(req, 429, `Too Many Requests: too many wrong tokens, try again in ${wait} s`, {
-      "retry-after": String(wait),
-    });
+async function admit(
+  access: Access,
+  req: Request,
+  kind: "page" | "data",
+  client: string,
+): Promise<true | Response> {
+  const { tokenAuth, authorize, throttle } = access;
+  const bearer = tokenAuth !== null && req.headers.has("authorization");
+  if (bearer) {
+    const refused = throttled(access, req, client);
+    if (refused) return refused;
   }
+  if (tokenAuth && await tokenAuth.check(req)) return true;
+  if (bearer) throttle.failed(client);
+  const verdict = authorize ? await authorize(req) : false;
+  if (verdict === true) return true;
+  if (verdict instanceof Response) return verdict;
+  return refusal(access, req, kind);
+}
 
-  /** `true` when let in, or the refusal to send. */
-  async function admit(req: Request, kind: "page" | "data", client: string): Promise<true | Response> {
-    const bearer = req.headers.has("authorization");
-    if (tokenAuth && bearer) {
-      const refused = throttled(req, client);
-      if (refused) return refused;
-    }
-    if (tokenAuth && await tokenAuth.check(req)) return true;
-    if (tokenAuth && bearer) throttle.failed(client);
-    let verdict: boolean | Response = false;
-    if (authorize) verdict = await authorize(req);
-    if (verdict === true) return true;
-    if (verdict instanceof Response) return verdict;
-    const challenge = { "www-authenticate": `Bearer realm="${title.replace(/["\\]/g, "")}"` };
-    if (!tokenAuth) return text(req, 403, "Forbidden");
-    if (kind === "data") return text(req, 401, "Unauthorized", challenge);
-    return htmlResponse(req, loginPage(""), 401, challenge);
+/** No valid credentials: `403` without a token to give, else `401` with the login form for pages. */
+function refusal(access: Access, req: Request, kind: "page" | "data"): Response {
+  if (!access.tokenAuth) return textResponse(req, 403, "Forbidden", ADMIN_HEADERS);
+  const challenge = { "www-authenticate": `Bearer realm="${access.title.replace(/["\\]/g, "")}"` };
+  if (kind === "data") return textResponse(req, 401, "Unauthorized", { ...ADMIN_HEADERS, ...challenge });
+  return htmlResponse(req, access.loginPage(""), 401, challenge);
+}
+
+/** A `429` telling the client how long to wait, or `null` when it may try now. */
+function throttled(access: Access, req: Request, client: string): Response | null {
+  const wait = access.throttle.retryAfter(client);
+  if (wait === 0) return null;
+  return textResponse(req, 429, `Too Many Requests: too many wrong tokens, try again in ${wait} s`, {
+    ...ADMIN_HEADERS,
+    "retry-after": String(wait),
+  });
+}
+
+async function login(access: Access, req: Request, url: URL, client: string): Promise<Response> {
+  const { tokenAuth, throttle, loginPage, sessionMaxAge } = access;
+  if (req.method !== "POST") return htmlResponse(req, loginPage(""));
+  if (!tokenAuth) return textResponse(req, 404, "Not Found", ADMIN_HEADERS);
+  const refused = await refuseLoginPost(access, req, client);
+  if (refused) return refused;
+  const body = await readBoundedText(req, LOGIN_BODY_LIMIT);
+  if (!body.ok) return textResponse(req, body.status, body.reason, ADMIN_HEADERS);
+  const candidate = new URLSearchParams(body.text).get("token");
+  if (candidate === null || !await tokenAuth.checkToken(candidate)) {
+    throttle.failed(client);
+    return htmlResponse(req, loginPage("Wrong token."), 401);
   }
+  throttle.succeeded(client);
+  const session = await tokenAuth.startSession(sessionMaxAge);
+  return seeOther(`${access.base}/`, sessionCookie(access, req, url, session, sessionMaxAge));
+}
 
-  function sessionCookie(value: string, req: Request, url: URL, maxAge: number): string {
-    const secure = url.protocol === "https:" || isHttps?.(req) === true ? "; Secure" : "";
-    return `${SESSION_COOKIE}=${value}; Path=${cookiePath}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+/** The refusal of a login post before its body is read (cancelled then), or `null`. */
+async function refuseLoginPost(access: Access, req: Request, client: string): Promise<Response | null> {
+  if (!isSameOriginPost(req)) {
+    return textResponse(req, 403, "Forbidden: cross-site login form", ADMIN_HEADERS);
   }
+  const refused = FORM_TYPE_REGEXP.test(req.headers.get("content-type") ?? "")
+    ? throttled(access, req, client)
+    : htmlResponse(req, access.loginPage("The form could not be read."), 415);
+  if (refused) await req.body?.cancel().catch(() => {});
+  return refused;
+}
 
-  async function login(req: Request, url: URL, client: string): Promise<Response> {
-    if (req.method !== "POST") return htmlResponse(req, loginPage(""));
-    if (!tokenAuth) return text(req, 404, "Not Found");
-    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site login form");
-    const type = req.headers.get("content-type") ?? "";
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
-      await req.body?.cancel().catch(() => {});
-      return htmlResponse(req, loginPage("The form could not be read."), 415);
-    }
-    const refused = throttled(req, client);
-    if (refused) {
-      await req.body?.cancel().catch(() => {});
-      return refused;
-    }
-    const body = await readBoundedText(req, LOGIN_BODY_LIMIT);
-    if (!body.ok) return text(req, body.status, body.reason);
-    const candidate = new URLSearchParams(body.text).get("token");
-    if (typeof candidate !== "string" || !await tokenAuth.checkToken(candidate)) {
-      throttle.failed(client);
-      return htmlResponse(req, loginPage("Wrong token."), 401);
-    }
-    throttle.succeeded(client);
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: `${base}/`,
-        "set-cookie": sessionCookie(await tokenAuth.startSession(sessionMaxAge), req, url, sessionMaxAge),
-        "cache-control": "no-store",
-      },
-    });
-  }
+async function logout(access: Access, req: Request, url: URL): Promise<Response> {
+  if (!isSameOriginPost(req)) return textResponse(req, 403, "Forbidden: cross-site form", ADMIN_HEADERS);
+  await req.body?.cancel();
+  await access.tokenAuth?.endSession(req);
+  return seeOther(`${access.base}/login`, sessionCookie(access, req, url, "", 0));
+}
 
-  function logout(req: Request, url: URL): Promise<Response> | Response {
-    if (!isSameOriginPost(req)) return text(req, 403, "Forbidden: cross-site form");
-    return (async () => {
-      await req.body?.cancel();
-      await tokenAuth?.endSession(req);
-      return new Response(null, {
-        status: 303,
-        headers: {
-          location: `${base}/login`,
-          "set-cookie": sessionCookie("", req, url, 0),
-          "cache-control": "no-store",
-        },
-      });
-    })();
-  }
+/** The session cookie: `Secure` when the request reached the server over HTTPS. */
+function sessionCookie(access: Access, req: Request, url: URL, value: string, maxAge: number): string {
+  const path = access.base || "/";
+  const secure = url.protocol === "https:" || access.isHttps?.(req) === true ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+}
 
-  return { admit, login, logout };
+/** `303 See Other` to `location`, setting `cookie`. */
+function seeOther(location: string, cookie: string): Response {
+  return new Response(null, {
+    status: 303,
+    headers: { location, "set-cookie": cookie, "cache-control": "no-store" },
+  });
 }

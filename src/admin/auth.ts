@@ -8,7 +8,7 @@
  */
 
 import { isLongEnoughSecret, MIN_SECRET_BYTES } from "../core/secret.ts";
-import { base64url } from "../core/http.ts";
+import { base64url, requestUrl } from "../core/http.ts";
 
 /** The name of the admin session cookie. */
 export const SESSION_COOKIE = "sage_admin";
@@ -158,7 +158,7 @@ export function isSameOriginPost(req: Request): boolean {
   const origin = req.headers.get("origin");
   if (origin === null) return true;
   try {
-    return new URL(origin).host === new URL(req.url).host;
+    return new URL(origin).host === requestUrl(req).host;
   } catch {
     return false; // "null" and other opaque origins
   }

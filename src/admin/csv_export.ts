@@ -5,6 +5,7 @@
  * @module
  */
 
+import { securityHeaders } from "../html/html.ts";
 import type { ViewingRecord, WatchEventRecord } from "../watch_log/types.ts";
 import { csvLines } from "./csv.ts";
 
@@ -90,4 +91,23 @@ export async function csvExportBody<T>(
       if (done()) controller.close();
     },
   });
+}
+
+/**
+ * A CSV export as a download named `fileName`, never cached; HEAD gets the headers and the
+ * body is cancelled, which stops its reads.
+ *
+ * @param req The request.
+ * @param fileName The name the browser saves it as (no quote or backslash in it).
+ * @param body The CSV, from {@linkcode csvExportBody}.
+ * @returns The response.
+ */
+export function csvResponse(req: Request, fileName: string, body: ReadableStream<Uint8Array>): Response {
+  const headers = securityHeaders();
+  headers.set("content-type", "text/csv; charset=utf-8");
+  headers.set("content-disposition", `attachment; filename="${fileName}"`);
+  headers.set("cache-control", "no-store");
+  if (req.method !== "HEAD") return new Response(body, { headers });
+  void body.cancel();
+  return new Response(null, { headers });
 }

@@ -61,6 +61,38 @@ export const VIEWING_SORTS: readonly ViewingSort[] = [
 const DAY_REGEXP = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 const MAX_TEXT = 200;
+const PERIODS: readonly Period[] = ["all", "today", "7d", "month", "custom"];
+const AUTHS: readonly AdminQuery["auth"][] = ["", "yes", "no"];
+const ORDERS: readonly AdminQuery["order"][] = ["asc", "desc"];
+const PAGE_REGEXP = /^[0-9]{1,6}$/;
+const LIMIT_REGEXP = /^[0-9]{1,4}$/;
+
+/** The outcome of {@linkcode parseAdminQuery}: the query, or why it is refused (a `400`). */
+export type AdminQueryResult = { ok: true; query: AdminQuery } | QueryRefusal;
+
+/** A query parameter with a bad value, and the message saying which. */
+interface QueryRefusal {
+  ok: false;
+  error: string;
+}
+
+/** The period's days as the filter's bounds, and the custom days as given. */
+interface PeriodRange {
+  ok: true;
+  period: Period;
+  from?: Date;
+  to?: Date;
+  fromDay: string;
+  toDay: string;
+}
+
+function refuse(error: string): QueryRefusal {
+  return { ok: false, error };
+}
+
+function isOneOf<T extends string>(value: string, values: readonly T[]): value is T {
+  return (values as readonly string[]).includes(value);
+}
 
 function parseDay(text: string): number | null {
   const match = DAY_REGEXP.exec(text);
@@ -79,88 +111,107 @@ function parseDay(text: string): number | null {
  * @param pageSize The default rows per page.
  * @returns The query, or a message saying which parameter is wrong.
  */
-export function parseAdminQuery(
-  params: URLSearchParams,
-  now: Date,
-  pageSize: number,
-): { ok: true; query: AdminQuery } | { ok: false; error: string } {
+export function parseAdminQuery(params: URLSearchParams, now: Date, pageSize: number): AdminQueryResult {
   const get = (name: string): string => (params.get(name) ?? "").trim();
-  for (const name of ["user", "video", "ip"]) {
-    if (get(name).length > MAX_TEXT) {
-      return { ok: false, error: `"${name}" is longer than ${MAX_TEXT} characters` };
-    }
-  }
-  const auth = get("auth");
-  if (auth !== "" && auth !== "yes" && auth !== "no") {
-    return { ok: false, error: `"auth" must be "yes", "no" or empty, got "${auth}"` };
-  }
-  const fromDay = get("from");
-  const toDay = get("to");
-  let period = get("period") || (fromDay || toDay ? "custom" : "all");
-  if (!["all", "today", "7d", "month", "custom"].includes(period)) {
-    return { ok: false, error: `"period" must be all, today, 7d, month or custom, got "${period}"` };
-  }
+  const [user, video, ip, auth, order] = [
+    get("user"),
+    get("video"),
+    get("ip"),
+    get("auth"),
+    get("order") || "desc",
+  ];
+  const tooLong = Object.entries({ user, video, ip }).find(([, value]) => value.length > MAX_TEXT);
+  if (tooLong) return refuse(`"${tooLong[0]}" is longer than ${MAX_TEXT} characters`);
+  if (!isOneOf(auth, AUTHS)) return refuse(`"auth" must be "yes", "no" or empty, got "${auth}"`);
+  const range = parsePeriod(get("period"), get("from"), get("to"), now);
+  if (!range.ok) return range;
+  if (!isOneOf(order, ORDERS)) return refuse(`"order" must be asc or desc, got "${order}"`);
+  const paging = parsePaging(get("page") || "1", get("limit") || String(pageSize));
+  if (!paging.ok) return paging;
+
   const filter: WatchLogFilter = {};
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (period === "today") {
-    filter.from = new Date(today);
-    filter.to = new Date(today + DAY_MS);
-  } else if (period === "7d") {
-    filter.from = new Date(today - 6 * DAY_MS);
-    filter.to = new Date(today + DAY_MS);
-  } else if (period === "month") {
-    filter.from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    filter.to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  } else if (period === "custom") {
-    const from = fromDay === "" ? null : parseDay(fromDay);
-    const to = toDay === "" ? null : parseDay(toDay);
-    if (from === null && fromDay !== "") {
-      return { ok: false, error: `"from" must be a day, YYYY-MM-DD, got "${fromDay}"` };
-    }
-    if (to === null && toDay !== "") {
-      return { ok: false, error: `"to" must be a day, YYYY-MM-DD, got "${toDay}"` };
-    }
-    if (from !== null) filter.from = new Date(from);
-    if (to !== null) filter.to = new Date(to + DAY_MS);
-    if (from === null && to === null) period = "all";
-  }
+  if (range.from) filter.from = range.from;
+  if (range.to) filter.to = range.to;
   if (auth) filter.authenticated = auth === "yes";
-  const user = get("user");
-  const video = get("video");
-  const ip = get("ip");
   if (user) filter.userId = user;
   if (video) filter.path = video;
   if (ip) filter.clientIp = ip;
+  const { period, fromDay, toDay } = range;
+  const query: AdminQuery = {
+    filter,
+    period,
+    auth,
+    fromDay,
+    toDay,
+    user,
+    video,
+    ip,
+    sort: get("sort"),
+    order,
+    page: paging.page,
+    limit: paging.limit,
+  };
+  return { ok: true, query };
+}
 
-  const order = get("order") || "desc";
-  if (order !== "asc" && order !== "desc") {
-    return { ok: false, error: `"order" must be asc or desc, got "${order}"` };
+/** The period's bounds: `today`, `7d` and `month` from `now`, `custom` from the days given. */
+function parsePeriod(name: string, fromDay: string, toDay: string, now: Date): PeriodRange | QueryRefusal {
+  const period = name || (fromDay || toDay ? "custom" : "all");
+  if (!isOneOf(period, PERIODS)) {
+    return refuse(`"period" must be all, today, 7d, month or custom, got "${period}"`);
   }
-  const pageText = get("page") || "1";
-  const limitText = get("limit") || String(pageSize);
-  if (!/^[0-9]{1,6}$/.test(pageText) || Number(pageText) < 1) {
-    return { ok: false, error: `"page" must be a whole number from 1, got "${pageText}"` };
+  if (period === "custom") return parseCustomDays(fromDay, toDay);
+  const none = { ok: true, fromDay: "", toDay: "" } as const;
+  const [year, month] = [now.getUTCFullYear(), now.getUTCMonth()];
+  const today = Date.UTC(year, month, now.getUTCDate());
+  switch (period) {
+    case "today":
+      return { ...none, period, from: new Date(today), to: new Date(today + DAY_MS) };
+    case "7d":
+      return { ...none, period, from: new Date(today - 6 * DAY_MS), to: new Date(today + DAY_MS) };
+    case "month":
+      return {
+        ...none,
+        period,
+        from: new Date(Date.UTC(year, month, 1)),
+        to: new Date(Date.UTC(year, month + 1, 1)),
+      };
+    default:
+      return { ...none, period: "all" };
   }
-  if (!/^[0-9]{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) {
-    return { ok: false, error: `"limit" must be a whole number from 1 to 1000, got "${limitText}"` };
-  }
+}
+
+/** The custom days, both included; with neither the period is `all`. */
+function parseCustomDays(fromDay: string, toDay: string): PeriodRange | QueryRefusal {
+  const from = fromDay === "" ? null : parseDay(fromDay);
+  const to = toDay === "" ? null : parseDay(toDay);
+  if (from === null && fromDay !== "") return refuse(`"from" must be a day, YYYY-MM-DD, got "${fromDay}"`);
+  if (to === null && toDay !== "") return refuse(`"to" must be a day, YYYY-MM-DD, got "${toDay}"`);
+  if (from === null && to === null) return { ok: true, period: "all", fromDay: "", toDay: "" };
   return {
     ok: true,
-    query: {
-      filter,
-      period: period as Period,
-      auth: auth as AdminQuery["auth"],
-      fromDay: period === "custom" ? fromDay : "",
-      toDay: period === "custom" ? toDay : "",
-      user,
-      video,
-      ip,
-      sort: get("sort"),
-      order,
-      page: Number(pageText),
-      limit: Number(limitText),
-    },
+    period: "custom",
+    from: from === null ? undefined : new Date(from),
+    to: to === null ? undefined : new Date(to + DAY_MS),
+    fromDay,
+    toDay,
   };
+}
+
+/** The page, from 1, and the rows per page, 1 to 1000. */
+function parsePaging(
+  pageText: string,
+  limitText: string,
+): { ok: true; page: number; limit: number } | QueryRefusal {
+  const page = Number(pageText);
+  const limit = Number(limitText);
+  if (!PAGE_REGEXP.test(pageText) || page < 1) {
+    return refuse(`"page" must be a whole number from 1, got "${pageText}"`);
+  }
+  if (!LIMIT_REGEXP.test(limitText) || limit < 1 || limit > 1000) {
+    return refuse(`"limit" must be a whole number from 1 to 1000, got "${limitText}"`);
+  }
+  return { ok: true, page, limit };
 }
 
 /**

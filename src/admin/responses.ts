@@ -1,24 +1,37 @@
 /**
- * The admin's plain-text and JSON answers: its security headers, never cached.
+ * The headers of the admin's answers that are not pages, and its JSON answer. Plain-text
+ * answers are `textResponse(req, status, message, ADMIN_HEADERS)`.
  *
  * @module
  */
 
-import { textResponse } from "../core/http.ts";
-import { securityHeaders } from "../html/html.ts";
+import { SECURITY_HEADERS } from "../html/html.ts";
 
-/** A short plain-text answer (a reason for a 4xx) with the admin's headers. */
-export function text(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
-  const h = securityHeaders();
-  h.set("cache-control", "no-store");
-  for (const [k, v] of new Headers(headers)) h.set(k, v);
-  return textResponse(req, status, body, h);
-}
+/**
+ * The headers of every admin answer that is not a page: the pages' security headers, and
+ * never cached, since what the admin shows changes with each request and needs credentials.
+ */
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...SECURITY_HEADERS,
+  "cache-control": "no-store",
+});
 
-/** A JSON answer with the admin's headers; HEAD gets the headers only. */
-export function json(req: Request, status: number, value: unknown): Response {
-  const h = securityHeaders();
-  h.set("content-type", "application/json; charset=utf-8");
-  h.set("cache-control", "no-store");
+/**
+ * A JSON answer with {@linkcode ADMIN_HEADERS}, then `headers` on top; HEAD gets the headers
+ * only.
+ *
+ * @param req The request.
+ * @param status The status.
+ * @param value What to send, serialised with `JSON.stringify`.
+ * @param headers More headers.
+ * @returns The response.
+ */
+export function jsonResponse(
+  req: Request,
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  const h = { ...ADMIN_HEADERS, "content-type": "application/json; charset=utf-8", ...headers };
   return new Response(req.method === "HEAD" ? null : JSON.stringify(value), { status, headers: h });
 }

@@ -1,6 +1,6 @@
 /**
- * The admin's answers while the watch-log database cannot be read: JSON `200` with
- * `"available": false`, and CSV `424 Failed Dependency`. Pages use `unavailablePage`.
+ * The admin's answers while the watch-log database cannot be read: pages `200` with a notice,
+ * JSON `200` with `"available": false`, and CSV `424 Failed Dependency`.
  *
  * | route | status | body |
  * | --- | --- | --- |
@@ -13,8 +13,11 @@
  * @module
  */
 
+import { textResponse } from "../core/http.ts";
+import { htmlResponse } from "../html/html.ts";
 import type { WatchLogStats } from "../watch_log/types.ts";
-import { json, text } from "./responses.ts";
+import { type AdminPage, type PageContext, unavailablePage } from "./pages.ts";
+import { ADMIN_HEADERS, jsonResponse } from "./responses.ts";
 import type { UnavailableReason, WatchLogUnavailableError } from "./watch_log_read.ts";
 
 /**
@@ -23,6 +26,8 @@ import type { UnavailableReason, WatchLogUnavailableError } from "./watch_log_re
  * this only keeps scripts from polling a database that is down.
  */
 export const RETRY_AFTER_SECONDS = 10;
+
+const RETRY_AFTER = { "retry-after": String(RETRY_AFTER_SECONDS) };
 
 /** The JSON API's answer while the watch log cannot be read (status `200`). */
 export interface UnavailableBody {
@@ -62,9 +67,7 @@ export function unavailableJson(
     retryAfter: RETRY_AFTER_SECONDS,
     logger: stats,
   };
-  const res = json(req, 200, body);
-  res.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
-  return res;
+  return jsonResponse(req, 200, body, RETRY_AFTER);
 }
 
 /**
@@ -79,10 +82,33 @@ export function unavailableJson(
  */
 export function unavailableCsv(req: Request, error: WatchLogUnavailableError): Response {
   const reason = error.reason === "timeout" ? "the database did not answer in time" : error.shortCause;
-  return text(
+  return textResponse(
     req,
     424,
     `watch log unavailable (${reason}): try again later; events are kept in the spool meanwhile\n`,
-    { "retry-after": String(RETRY_AFTER_SECONDS) },
+    { ...ADMIN_HEADERS, ...RETRY_AFTER },
   );
+}
+
+/**
+ * A page's answer while the watch log cannot be read: `200` with the page's layout, a notice
+ * and the logger's counters, so the admin stays usable and says what is wrong.
+ *
+ * @param req The request (HEAD gets the headers only).
+ * @param ctx The page's context.
+ * @param page The page asked for.
+ * @param error Why.
+ * @param stats The logger's counters, or `null`.
+ * @param retry The link to try again (the path and query asked for).
+ * @returns The response.
+ */
+export function unavailableHtml(
+  req: Request,
+  ctx: PageContext,
+  page: AdminPage,
+  error: WatchLogUnavailableError,
+  stats: WatchLogStats | null,
+  retry: string,
+): Response {
+  return htmlResponse(req, unavailablePage(ctx, page, error.shortCause, stats, retry), 200, RETRY_AFTER);
 }

@@ -6,7 +6,15 @@
  * @module
  */
 
-import type { WatchLogQueries, WatchLogStats } from "../watch_log/types.ts";
+import type {
+  ViewingRecord,
+  WatchEventRecord,
+  WatchLogList,
+  WatchLogQueries,
+  WatchLogStats,
+  WatchLogSummary,
+} from "../watch_log/types.ts";
+import { type AdminQuery, EVENT_SORTS, VIEWING_SORTS } from "./query.ts";
 
 /** Why a read gave up: the database failed, or did not answer within the timeout. */
 export type UnavailableReason = "failed" | "timeout";
@@ -94,4 +102,71 @@ export function loggerStats(queries: WatchLogQueries): WatchLogStats | null {
   } catch {
     return null;
   }
+}
+
+/** Which rows of a listing to read: `limit` rows from row `offset`. */
+export interface RowWindow {
+  /** The first row, from 0. */
+  offset: number;
+  /** Most rows. */
+  limit: number;
+}
+
+/** What the admin reads, each read bounded in time; made by {@linkcode createAdminReads}. */
+export interface AdminReads {
+  /** The dashboard's counts for the query's filter. */
+  summary(q: AdminQuery): Promise<WatchLogSummary>;
+  /** The viewings matching the query: its page, or the rows of `window`. */
+  viewings(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<ViewingRecord>>;
+  /** The requests matching the query: its page, or the rows of `window`. */
+  events(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<WatchEventRecord>>;
+  /** The logger's counters, or `null`; see {@linkcode loggerStats}. */
+  stats(): WatchLogStats | null;
+}
+
+/** The rows of the query's page. */
+function pageWindow(q: AdminQuery): RowWindow {
+  return { offset: (q.page - 1) * q.limit, limit: q.limit };
+}
+
+/** The list options of a query: its filter, its sort when the list takes it, its order and rows. */
+function listOptions<S extends string>(q: AdminQuery, sorts: readonly S[], window: RowWindow) {
+  const sort = sorts.includes(q.sort as S) ? q.sort as S : undefined;
+  return { ...q.filter, sort, order: q.order, ...window };
+}
+
+/**
+ * The admin's reads of `queries`, each waiting at most `timeoutMs` ({@linkcode readWithin});
+ * a read that gives up is handed to `onQueryError`, then thrown.
+ *
+ * @param queries What the admin reads from.
+ * @param timeoutMs The longest wait for each read, in ms.
+ * @param onQueryError Receives the error of each read that gave up; what it throws is ignored.
+ * @returns The reads.
+ */
+export function createAdminReads(
+  queries: WatchLogQueries,
+  timeoutMs: number,
+  onQueryError: (error: WatchLogUnavailableError) => void,
+): AdminReads {
+  async function read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await readWithin(query, timeoutMs);
+    } catch (error) {
+      try {
+        onQueryError(error as WatchLogUnavailableError);
+      } catch {
+        // the hook must not turn an "unavailable" answer into a 500
+      }
+      throw error;
+    }
+  }
+  return {
+    summary: (q) => read(() => queries.summary(q.filter)),
+    viewings: (q, window = pageWindow(q)) =>
+      read(() => queries.listViewings(listOptions(q, VIEWING_SORTS, window))),
+    events: (q, window = pageWindow(q)) =>
+      read(() => queries.listEvents(listOptions(q, EVENT_SORTS, window))),
+    stats: () => loggerStats(queries),
+  };
 }

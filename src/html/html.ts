@@ -148,6 +148,14 @@ export function securityHeaders(extraCsp: string[] = []): Headers {
 }
 
 /**
+ * {@linkcode securityHeaders} without extra directives, as a record to spread under other
+ * headers: the plain-text answers of the admin and the player carry them too.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(securityHeaders()),
+);
+
+/**
  * An HTML response with {@linkcode securityHeaders} and `Cache-Control: no-store`.
  *
  * @param req The request (HEAD gets no body).

@@ -51,3 +51,19 @@ ul.files a{display:flex;justify-content:space-between;gap:.6rem;padding:.45rem .
 ul.files a[aria-current]{background:#e8effc;font-weight:600}ul.files small{color:var(--muted);white-space:nowrap}
 form.search{display:flex;gap:.4rem;margin-bottom:.6rem}form.search input{flex:1}
 `;
+
+/**
+ * The stylesheet as a response: cached for an hour (it changes only with the program), and
+ * typed so browsers never sniff it; HEAD gets the headers only.
+ *
+ * @param req The request.
+ * @returns The response.
+ */
+export function stylesheetResponse(req: Request): Response {
+  const headers = {
+    "content-type": "text/css; charset=utf-8",
+    "cache-control": "public, max-age=3600",
+    "x-content-type-options": "nosniff",
+  };
+  return new Response(req.method === "HEAD" ? null : STYLESHEET, { headers });
+}

@@ -5,4 +5,5 @@
  * @module
  */
 
+export { listMediaFiles, type ListMediaOptions, type MediaFile, type MediaListing } from "./listing.ts";
 export * from "./player.ts";

@@ -7,139 +7,17 @@
  * @module
  */
 
-import { readdir, realpath, stat } from "node:fs/promises";
-import { sep } from "node:path";
-import { type Handler, textResponse } from "../core/http.ts";
-import { formatBytes, html, htmlResponse, type SafeHtml, securityHeaders } from "../html/html.ts";
-import { STYLESHEET } from "../html/style.ts";
+import { stat } from "node:fs/promises";
 import { contentTypeOf } from "../core/content_type.ts";
-import { checkRequestPath, resolveUnderRoot } from "../endpoint/safe_path.ts";
+import { type Handler, requestUrl, textResponse } from "../core/http.ts";
+import { checkRequestPath, createRootResolver, type RootResolver } from "../endpoint/safe_path.ts";
 import { type SigningSecret, signStreamUrl } from "../endpoint/signed_url.ts";
+import { htmlResponse, SECURITY_HEADERS } from "../html/html.ts";
+import { stylesheetResponse } from "../html/style.ts";
+import { isPlayable, listMediaFiles, type ListMediaOptions, type MediaListing } from "./listing.ts";
+import { PLAYER_STYLESHEET_PATH, playerPage, type PlayerView, type Stage } from "./page.ts";
 
-/** One playable file found under the root. */
-export interface MediaFile {
-  /** The path relative to the root, segments joined with `/`. */
-  path: string;
-  /** Its length in bytes. */
-  size: number;
-  /** Its media type, `video/…` or `audio/…`. */
-  type: string;
-}
-
-/** Options for {@linkcode listMediaFiles}. */
-export interface ListMediaOptions {
-  /**
-   * How many directory levels below the root are walked (`0`: the root only).
-   *
-   * @default {8}
-   */
-  maxDepth?: number;
-  /**
-   * Most files listed; the walk stops there and `truncated` is set.
-   *
-   * @default {2000}
-   */
-  maxFiles?: number;
-  /**
-   * Most directory entries looked at in all, so a huge tree cannot stall a request.
-   *
-   * @default {50000}
-   */
-  maxEntries?: number;
-}
-
-/** The result of {@linkcode listMediaFiles}. */
-export interface MediaListing {
-  /** The files, sorted by path. */
-  files: MediaFile[];
-  /** Whether a limit stopped the walk before it saw everything. */
-  truncated: boolean;
-}
-
-function isPlayable(type: string | undefined): type is string {
-  return type !== undefined && (type.startsWith("video/") || type.startsWith("audio/"));
-}
-
-/**
- * Walks the root for audio and video files. Names starting with a dot are skipped, symbolic
- * links are followed only when they resolve inside the root (each directory is walked once,
- * so link loops end), and names the stream endpoint would refuse are left out.
- *
- * @param root The media root.
- * @param options Limits, see {@linkcode ListMediaOptions}.
- * @returns The files found, sorted by path.
- * @throws {Error} When the root cannot be read.
- *
- * @example Usage
- * ```ts
- * import { listMediaFiles } from "@sage/stream/player";
- * import assert from "node:assert/strict";
- * import { mkdtempSync, writeFileSync } from "node:fs";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- *
- * const root = mkdtempSync(join(tmpdir(), "media-"));
- * writeFileSync(join(root, "a.webm"), new Uint8Array(10));
- * writeFileSync(join(root, "notes.txt"), "not media");
- * const { files } = await listMediaFiles(root);
- * assert.deepEqual(files, [{ path: "a.webm", size: 10, type: "video/webm" }]);
- * ```
- */
-export async function listMediaFiles(root: string, options: ListMediaOptions = {}): Promise<MediaListing> {
-  const { maxDepth = 8, maxFiles = 2000, maxEntries = 50_000 } = options;
-  const realRoot = await realpath(root);
-  const prefix = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
-  const seen = new Set<string>([realRoot]);
-  const files: MediaFile[] = [];
-  let entries = 0;
-  let truncated = false;
-
-  async function walk(dir: string, rel: string[], depth: number): Promise<void> {
-    let dirents;
-    try {
-      dirents = (await readdir(dir, { withFileTypes: true }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch {
-      return; // unreadable directories are skipped
-    }
-    for (const dirent of dirents) {
-      const name = dirent.name;
-      if (files.length >= maxFiles || entries >= maxEntries) {
-        truncated = true;
-        return;
-      }
-      entries++;
-      if (name.startsWith(".")) continue;
-      const full = dir + sep + name;
-      let real = full;
-      let info;
-      try {
-        if (dirent.isSymbolicLink()) {
-          real = await realpath(full);
-          if (!real.startsWith(prefix)) continue; // leads out of the root
-          if (real.slice(prefix.length).split(sep).some((s) => s.startsWith("."))) continue;
-        }
-        info = await stat(real);
-      } catch {
-        continue; // vanished or dangling
-      }
-      const path = [...rel, name];
-      if (info.isDirectory()) {
-        if (depth >= maxDepth || seen.has(real)) continue;
-        seen.add(real);
-        await walk(real, path, depth + 1);
-      } else if (info.isFile()) {
-        const joined = path.join("/");
-        const type = contentTypeOf(name);
-        if (!isPlayable(type) || !checkRequestPath(joined).ok) continue;
-        files.push({ path: joined, size: info.size, type });
-      }
-    }
-  }
-  await walk(realRoot, [], 0);
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, truncated };
-}
+export { PLAYER_STYLESHEET_PATH };
 
 /** Options for {@linkcode createPlayerHandler}. */
 export interface PlayerHandlerOptions extends ListMediaOptions {
@@ -201,13 +79,21 @@ export interface PlayerHandlerOptions extends ListMediaOptions {
 export type PlayerHandler = Handler;
 export type { Handler };
 
-/** Where the player's stylesheet is served. */
-export const PLAYER_STYLESHEET_PATH = "/player/style.css";
+/** The longest search text kept, in characters. */
+const MAX_SEARCH = 200;
+const READ_METHODS: readonly string[] = ["GET", "HEAD"];
 
-function plain(req: Request, status: number, body: string, headers: HeadersInit = {}): Response {
-  const h = securityHeaders();
-  for (const [k, v] of new Headers(headers)) h.set(k, v);
-  return textResponse(req, status, body, h);
+/** One player, set up: what its pages are made from. */
+interface Player {
+  basePath: string;
+  title: string;
+  pageSize: number;
+  /** The root's listing, shared by the requests of `listingTtlMs`. */
+  listing: () => Promise<MediaListing>;
+  /** Resolves `?play=` paths as the stream endpoint does. */
+  resolver: RootResolver;
+  /** The stream URL of a path below the root, signed when a secret is set. */
+  sourceOf: (path: string) => Promise<string>;
 }
 
 /**
@@ -247,6 +133,40 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
     listingTtlMs = 5000,
     ...limits
   } = options ?? {} as PlayerHandlerOptions;
+  checkPlayerOptions(root, basePath, streamPath, signedUrlTtl, pageSize, listingTtlMs);
+  const player: Player = {
+    basePath,
+    title,
+    pageSize,
+    listing: cachedListing(root, listingTtlMs, limits),
+    resolver: createRootResolver(root),
+    sourceOf: (path) => streamSource(path, streamPath, param, signingSecret, signedUrlTtl),
+  };
+
+  return async function playerHandler(req: Request): Promise<Response> {
+    const url = requestUrl(req);
+    if (url.pathname !== PLAYER_STYLESHEET_PATH && url.pathname !== basePath) {
+      return textResponse(req, 404, "Not Found", SECURITY_HEADERS);
+    }
+    if (!READ_METHODS.includes(req.method)) {
+      return textResponse(req, 405, "Method Not Allowed", {
+        ...SECURITY_HEADERS,
+        allow: READ_METHODS.join(", "),
+      });
+    }
+    if (url.pathname === PLAYER_STYLESHEET_PATH) return stylesheetResponse(req);
+    return await pageResponse(player, req, url.searchParams);
+  };
+}
+
+function checkPlayerOptions(
+  root: string,
+  basePath: string,
+  streamPath: string,
+  signedUrlTtl: number,
+  pageSize: number,
+  listingTtlMs: number,
+): void {
   if (typeof root !== "string" || root === "") {
     throw new TypeError('Cannot create player handler: "root" must be a non-empty string');
   }
@@ -264,154 +184,79 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
   if (!(listingTtlMs >= 0)) {
     throw new RangeError('Cannot create player handler: "listingTtlMs" must be a number >= 0');
   }
+}
 
-  // one walk shared by the requests of a short window: a big library takes seconds to walk
+/**
+ * The root's listing, walked at most once per `ttlMs` and again at once when the root
+ * directory's modification time changes: a walk reads every directory of the library, so the
+ * requests of a short window share one. A walk that fails is not kept.
+ */
+function cachedListing(root: string, ttlMs: number, limits: ListMediaOptions): () => Promise<MediaListing> {
   let cached: { at: number; rootMtime: number; listing: Promise<MediaListing> } | null = null;
-  async function listing(): Promise<MediaListing> {
+  return async function listing(): Promise<MediaListing> {
     const now = Date.now();
     const rootMtime = await stat(root).then((info) => info.mtimeMs, () => NaN);
-    if (cached && now - cached.at < listingTtlMs && cached.rootMtime === rootMtime) return cached.listing;
+    if (cached && now - cached.at < ttlMs && cached.rootMtime === rootMtime) return cached.listing;
     const fresh = listMediaFiles(root, limits);
     cached = { at: now, rootMtime, listing: fresh };
-    fresh.catch(() => cached = null); // a failed walk is not kept
+    fresh.catch(() => cached = null);
     return fresh;
-  }
-
-  async function sourceOf(path: string): Promise<string> {
-    if (signingSecret !== undefined) {
-      return await signStreamUrl(path, {
-        secret: signingSecret,
-        expiresIn: signedUrlTtl,
-        basePath: streamPath,
-        param,
-      });
-    }
-    return `${streamPath}?${new URLSearchParams({ [param]: path })}`;
-  }
-
-  function page(body: SafeHtml, heading: string): SafeHtml {
-    return html`
-      <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>${heading}</title>
-          <link rel="stylesheet" href="${PLAYER_STYLESHEET_PATH}">
-        </head>
-        <body>
-          <header><a class="brand" href="${basePath}">${title}</a></header>
-          <main>${body}</main>
-        </body>
-      </html>
-    `;
-  }
-
-  return async function playerHandler(req: Request): Promise<Response> {
-    const url = new URL(req.url);
-    if (url.pathname === PLAYER_STYLESHEET_PATH) {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        return plain(req, 405, "Method Not Allowed", { allow: "GET, HEAD" });
-      }
-      return new Response(req.method === "HEAD" ? null : STYLESHEET, {
-        headers: {
-          "content-type": "text/css; charset=utf-8",
-          "cache-control": "public, max-age=3600",
-          "x-content-type-options": "nosniff",
-        },
-      });
-    }
-    if (url.pathname !== basePath) return plain(req, 404, "Not Found");
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      return plain(req, 405, "Method Not Allowed", { allow: "GET, HEAD" });
-    }
-
-    const q = (url.searchParams.get("q") ?? "").trim().slice(0, 200);
-    const play = url.searchParams.get("play");
-    const { files, truncated } = await listing();
-    const needle = q.toLowerCase();
-    const matching = needle ? files.filter((f) => f.path.toLowerCase().includes(needle)) : files;
-    const pages = Math.max(1, Math.ceil(matching.length / pageSize));
-    const pageParam = Number(url.searchParams.get("page") ?? "1");
-    const pageNumber = Number.isInteger(pageParam) ? Math.min(Math.max(pageParam, 1), pages) : 1;
-    const shown = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-    const pageHref = (n: number) => {
-      const params = new URLSearchParams();
-      if (q) params.set("q", q);
-      if (play !== null) params.set("play", play);
-      if (n > 1) params.set("page", String(n));
-      return `${basePath}?${params}`;
-    };
-
-    let stage: SafeHtml;
-    let status = 200;
-    let heading = title;
-    if (play === null) {
-      stage = html`
-        <div class="stage">
-          <p>${files.length ? "Choose a file to play." : "No audio or video files under the root."}</p>
-        </div>
-      `;
-    } else {
-      const resolved = await resolveUnderRoot(root, play);
-      const type = resolved.ok ? contentTypeOf(resolved.relative) : undefined;
-      if (!resolved.ok || !isPlayable(type)) {
-        status = 404;
-        stage = html`
-          <div class="stage">
-            <p>Not found: ${play}</p>
-          </div>
-        `;
-      } else {
-        const src = await sourceOf(resolved.relative);
-        const tag = type.startsWith("audio/")
-          ? html`<audio id="player" controls autoplay preload="metadata" src="${src}"></audio>`
-          : html`<video id="player" controls autoplay playsinline preload="metadata" src="${src}"></video>`;
-        heading = `${resolved.relative} · ${title}`;
-        stage = html`
-          <div class="stage">${tag}</div>
-          <p
-            class="now">Playing <strong id="now-playing">${resolved
-              .relative}</strong> · <a href="${src}">direct link</a></p>
-        `;
-      }
-    }
-    const current = play ?? "";
-    const items = shown.map((f) => {
-      const href = `${basePath}?${new URLSearchParams(q ? { q, play: f.path } : { play: f.path })}`;
-      return html`<li><a href="${href}"${
-        f.path === current
-          ? html`
-            aria-current="true"
-          `
-          : ""
-      }><span>${f.path}</span><small>${formatBytes(f.size)}</small></a></li>`;
-    });
-    const body = html`
-      <div class="player">
-        <section>${stage}</section>
-        <aside>
-          <form class="search" method="get" action="${basePath}"
-            role="search"><input type="search" name="q" value="${q}" placeholder="Search files" aria-label="Search files">${play
-              ? html`<input type="hidden" name="play" value="${play}">`
-              : ""}<button class="primary" type="submit">Search</button></form>
-          <ul class="files" id="files">${items.length
-            ? items
-            : html`<li class="muted"><a>${q ? "No file matches." : "No files."}</a></li>`}</ul>
-          <p class="muted">${matching.length} of ${files.length} file${files.length === 1
-            ? ""
-            : "s"}${truncated ? " (list truncated)" : ""}</p>${pages > 1
-            ? html`
-              <nav class="pager"
-                aria-label="Pages">${pageNumber > 1
-                  ? html`<a rel="prev" href="${pageHref(pageNumber - 1)}">Previous</a>`
-                  : ""} <span>Page ${pageNumber} of ${pages}</span> ${pageNumber < pages
-                  ? html`<a rel="next" href="${pageHref(pageNumber + 1)}">Next</a>`
-                  : ""}</nav>
-            `
-            : ""}
-        </aside>
-      </div>
-    `;
-    return htmlResponse(req, page(body, heading), status, {}, ["media-src 'self'"]);
   };
+}
+
+/** The stream endpoint's URL for `path`: signed for `ttl` seconds when there is a secret. */
+async function streamSource(
+  path: string,
+  streamPath: string,
+  param: string,
+  secret: SigningSecret | undefined,
+  ttl: number,
+): Promise<string> {
+  if (secret === undefined) return `${streamPath}?${new URLSearchParams({ [param]: path })}`;
+  return await signStreamUrl(path, { secret, expiresIn: ttl, basePath: streamPath, param });
+}
+
+/**
+ * The page: the files matching `?q=`, the page `?page=` of them (out-of-range and junk values
+ * land on a real page), and the stage for `?play=`; `404` when that is not a playable file.
+ */
+async function pageResponse(player: Player, req: Request, params: URLSearchParams): Promise<Response> {
+  const { basePath, title, pageSize } = player;
+  const q = (params.get("q") ?? "").trim().slice(0, MAX_SEARCH);
+  const play = params.get("play");
+  const { files, truncated } = await player.listing();
+  const needle = q.toLowerCase();
+  const matching = needle ? files.filter((file) => file.path.toLowerCase().includes(needle)) : files;
+  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+  const asked = Number(params.get("page") ?? "1");
+  const pageNumber = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), pages) : 1;
+  const shown = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+  const stage = play === null
+    ? { kind: "choose", empty: files.length === 0 } as const
+    : await playStage(player, play);
+  const view: PlayerView = {
+    basePath,
+    title,
+    q,
+    play,
+    total: files.length,
+    matching: matching.length,
+    shown,
+    pageNumber,
+    pages,
+    truncated,
+    stage,
+  };
+  return htmlResponse(req, playerPage(view), stage.kind === "not-found" ? 404 : 200, {}, [
+    "media-src 'self'",
+  ]);
+}
+
+/** The stage for `?play=PATH`: the file playing, or "not found" unless it is audio or video the endpoint serves. */
+async function playStage(player: Player, play: string): Promise<Stage> {
+  const checked = checkRequestPath(play);
+  const resolved = checked.ok ? player.resolver.resolve(checked.segments) : checked;
+  const type = resolved.ok ? contentTypeOf(resolved.relative) : undefined;
+  if (!resolved.ok || !isPlayable(type)) return { kind: "not-found", path: play };
+  return { kind: "playing", path: resolved.relative, type, src: await player.sourceOf(resolved.relative) };
 }

@@ -116,7 +116,7 @@ test("the login form sets an HttpOnly SameSite=Strict cookie holding a random se
   const page = await get("/admin/", { cookie: `other=1; sage_admin=${match[1]}` });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<h1>Dashboard<\/h1>/);
-  const flipped = match[1].slice(0, -1) + (match[1].endsWith("A") ? "B" : "A"); // ids are random now
+  const flipped = match[1].slice(0, -1) + (match[1].endsWith("A") ? "B" : "A"); // one character changed
   const tampered = await get("/admin/", { cookie: `sage_admin=${flipped}` });
   assert.equal(tampered.status, 401);
   await tampered.body?.cancel();
@@ -511,9 +511,13 @@ test("wrong tokens are throttled per client with 429 and Retry-After; other clie
 
 test("the session cookie is Secure over HTTPS, also behind a trusted TLS-terminating proxy", async () => {
   const form = { method: "POST", headers: FORM, body: `token=${encodeURIComponent(TOKEN)}` };
+  // every login here succeeds, so a cookie without Secure is a real answer, not a failed login
   const secureOf = async (handler: typeof admin, url: string, headers: Record<string, string> = {}) => {
     const res = await handler(new Request(url, { ...form, headers: { ...FORM, ...headers } }));
-    return /; Secure$/.test(res.headers.get("set-cookie") ?? "");
+    assert.equal(res.status, 303, url);
+    const cookie = res.headers.get("set-cookie");
+    assert.match(cookie ?? "", /^sage_admin=[A-Za-z0-9_-]{43}; /);
+    return /; Secure$/.test(cookie!);
   };
   assert.equal(await secureOf(admin, "https://admin.test/admin/login"), true);
   assert.equal(

@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPlayerHandler, listMediaFiles } from "../../src/player/player.ts";
+import { createPlayerHandler, listMediaFiles } from "../../src/player/mod.ts";
 import { verifyStreamUrl } from "../../src/endpoint/signed_url.ts";
 import { tempDir } from "../_fixtures.ts";
 
@@ -30,6 +30,7 @@ symlinkSync(join(outside.dir, "dir"), join(root, "dir-out"));
 symlinkSync(join(root, "b.webm"), join(root, "link-in.webm"));
 symlinkSync(root, join(root, "music", "loop")); // a link back to the root: walked once
 symlinkSync(join(root, ".private", "secret.webm"), join(root, "to-hidden.webm"));
+symlinkSync(join(root, "music", "notes.txt"), join(root, "not-media.mp4")); // a media name on a text file
 
 after(() => {
   media.cleanup();
@@ -59,9 +60,18 @@ test("the listing has the audio and video files under the root, sorted, with siz
 });
 
 test("the walk stops at maxDepth and maxFiles, and says it was truncated", async () => {
-  const shallow = await listMediaFiles(root, { maxDepth: 2 });
-  assert.ok(!shallow.files.some((f) => f.path.startsWith("deep/")));
-  assert.ok(shallow.files.some((f) => f.path === "music/song.mp3"));
+  const listed = async (maxDepth: number) =>
+    (await listMediaFiles(root, { maxDepth })).files.map((f) => f.path);
+  // deep/1/2/3/far.webm is four levels below the root; music/song.mp3 and <b>bold</b>.webm one
+  assert.deepEqual(await listed(0), ["A talk.mp4", "b.webm", "link-in.webm"]);
+  assert.deepEqual(await listed(3), [
+    "<b>bold</b>.webm",
+    "A talk.mp4",
+    "b.webm",
+    "link-in.webm",
+    "music/song.mp3",
+  ]);
+  assert.ok((await listed(4)).includes("deep/1/2/3/far.webm"));
   const few = await listMediaFiles(root, { maxFiles: 2 });
   assert.equal(few.truncated, true);
   assert.deepEqual(few.files.map((f) => f.path), ["<b>bold</b>.webm", "A talk.mp4"]);
@@ -121,6 +131,8 @@ test("?play= of a path that is not a playable file under the root is a 404 with 
       ".hidden.mp4",
       "link-out.mp4",
       "dir-out/leak2.webm",
+      "to-hidden.webm",
+      "not-media.mp4",
       "music",
     ]
   ) {
@@ -244,6 +256,37 @@ test("one walk of the root serves the requests of listingTtlMs; a change in the 
     await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(lib.dir, "c.mp4"), "x");
     assert.deepEqual(await listed(), ["c.mp4", "deep/a.mp4", "deep/b.mp4"]);
+  } finally {
+    lib.cleanup();
+  }
+});
+
+test("links are listed only where the stream endpoint would serve them; a linked directory inside is walked", async () => {
+  const lib = tempDir("sage-player-links-");
+  try {
+    mkdirSync(join(lib.dir, "c-real"));
+    mkdirSync(join(lib.dir, ".hidden"));
+    writeFileSync(join(lib.dir, "c-real", "clip.mp4"), "xy");
+    writeFileSync(join(lib.dir, ".hidden", "secret.mp4"), "x");
+    writeFileSync(join(lib.dir, "notes.txt"), "x");
+    symlinkSync(join(lib.dir, "c-real"), join(lib.dir, "b-linked")); // walked first, so c-real is not again
+    symlinkSync(join(lib.dir, ".hidden"), join(lib.dir, "peek"));
+    symlinkSync(outside.dir, join(lib.dir, "out"));
+    symlinkSync(join(lib.dir, "notes.txt"), join(lib.dir, "fake.mp4"));
+    symlinkSync(join(lib.dir, "c-real", "clip.mp4"), join(lib.dir, "alias.webm"));
+    const { files, truncated } = await listMediaFiles(lib.dir);
+    assert.equal(truncated, false);
+    assert.deepEqual(files, [
+      { path: "alias.webm", size: 2, type: "video/webm" },
+      { path: "b-linked/clip.mp4", size: 2, type: "video/mp4" },
+    ]);
+    // and each listed file plays
+    const linked = createPlayerHandler({ root: lib.dir });
+    for (const file of files) {
+      const res = await linked(new Request(`http://p.test/?play=${encodeURIComponent(file.path)}`));
+      assert.equal(res.status, 200, file.path);
+      assert.match(await res.text(), /<video id="player"/);
+    }
   } finally {
     lib.cleanup();
   }
