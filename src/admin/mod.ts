@@ -12,3 +12,7 @@ export { escapeHtml, html, type HtmlValue, SafeHtml } from "../html/html.ts";
 export { csvCell } from "./csv.ts";
 export { RETRY_AFTER_SECONDS, type UnavailableBody } from "./unavailable.ts";
 export { type UnavailableReason, WatchLogUnavailableError } from "./watch_log_read.ts";
+// the watch-log types the options and answers name, so this entry point documents itself
+export type * from "../watch_log/types.ts";
+export type { StreamEvent } from "../serve/serve_stream.ts";
+export type { ByteRange } from "../core/range.ts";

@@ -8,3 +8,9 @@
 export * from "./handler.ts";
 export * from "./safe_path.ts";
 export * from "./signed_url.ts";
+// the types the handler's options name, so this entry point documents itself
+export type { ServeStreamOptions, StreamEvent } from "../serve/serve_stream.ts";
+export type { ChunkCapScope } from "../core/serve_options.ts";
+export type { ByteRange } from "../core/range.ts";
+export type { FileStat } from "../core/file_stat.ts";
+export type { BodyDoneCallback, BodyOptions, FileSource, OpenFailure, OpenFile } from "../runtime/types.ts";

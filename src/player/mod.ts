@@ -7,3 +7,5 @@
 
 export { listMediaFiles, type ListMediaOptions, type MediaFile, type MediaListing } from "./listing.ts";
 export * from "./player.ts";
+// the type the options name, so this entry point documents itself
+export type { SigningSecret } from "../endpoint/signed_url.ts";

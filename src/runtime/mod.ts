@@ -87,3 +87,6 @@ function unsupportedRuntime(adapters: readonly RuntimeAdapter[]): Runtime {
 
 /** The adapter of the runtime this process runs on, picked once. */
 export const runtime: Runtime = selectRuntime(RUNTIME_ADAPTERS);
+
+// the types the contract above names, so this entry point documents itself
+export type { ByteRange } from "../core/range.ts";

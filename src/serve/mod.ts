@@ -7,3 +7,7 @@
 
 export * from "./serve_stream.ts";
 export * from "./file_chunks.ts";
+// the types serveStream's options and events name, so this entry point documents itself
+export type { ByteRange } from "../core/range.ts";
+export type { FileStat } from "../core/file_stat.ts";
+export type { BodyDoneCallback, BodyOptions, FileSource, OpenFailure, OpenFile } from "../runtime/types.ts";
