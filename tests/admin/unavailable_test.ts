@@ -1,5 +1,6 @@
 // The admin while the watch-log database cannot be read: a foreign file, a closed port, a
 // server that never answers. Every route answers promptly, below 500, and shows no secret.
+import { servedEvent } from "../watch_log/_helpers.ts";
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -21,24 +22,6 @@ const tmp = tempDir("sage-admin-unavailable-");
 const PAGES = ["/admin/", "/admin/viewings", "/admin/requests"];
 const APIS = ["/admin/api/summary", "/admin/api/viewings", "/admin/api/requests"];
 const CSVS = ["/admin/viewings.csv", "/admin/requests.csv"];
-
-/** A served response, as serveStream reports it. */
-function served(over: Partial<StreamEvent> = {}): StreamEvent {
-  return {
-    request: new Request("http://localhost/stream"),
-    path: "/videos/a.mp4",
-    status: 206,
-    size: 1000,
-    ranges: [{ start: 0, end: 99 }],
-    bytesPlanned: 100,
-    bytesDelivered: 100,
-    startedAt: new Date(),
-    durationMs: 3,
-    aborted: false,
-    clientAddress: "127.0.0.1",
-    ...over,
-  };
-}
 
 /** A TCP server that accepts connections and never answers: a libSQL server that hangs. */
 async function silentServer(): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -88,7 +71,7 @@ const foreign = createWatchLogger({
   onError: () => {},
 });
 const foreignAdmin = adminFor(foreign, foreignErrors);
-foreign.record(served({ path: "/videos/spooled.mp4" }));
+foreign.record(servedEvent({ path: "/videos/spooled.mp4" }));
 await eventually(() => foreign.stats().spooled === 1 && !foreign.stats().available);
 
 // a server that accepts and never answers, reached with a token in the URL and in the option
@@ -116,7 +99,7 @@ const refusedAdmin = adminFor(refused);
 // a working database, for the delivered bytes the runtime could not observe
 const working = createWatchLogger({ url: `file:${join(tmp.dir, "working.db")}` });
 await working.logWatchRequest({ path: "/videos/unknown.mp4", size: 1000, ranges: [{ start: 0, end: 499 }] });
-working.record(served({ path: "/videos/known.mp4", bytesDelivered: 60 }));
+working.record(servedEvent({ path: "/videos/known.mp4", bytesDelivered: 60 }));
 await working.flush();
 const workingAdmin = createAdminHandler({ queries: working, token: TOKEN });
 
@@ -136,7 +119,7 @@ await locked.logWatchRequest({ path: "/videos/before-the-lock.mp4" });
 const lockHolder = createClient({ url: lockedUrl });
 const lock = await lockHolder.transaction("write");
 await lock.execute("CREATE TABLE IF NOT EXISTS _lock_probe (x)");
-locked.record(served({ path: "/videos/during-the-lock.mp4" }));
+locked.record(servedEvent({ path: "/videos/during-the-lock.mp4" }));
 await eventually(() => locked.stats().spooled === 1 && !locked.stats().available);
 const lockedAdmin = createAdminHandler({ queries: locked, token: TOKEN });
 
