@@ -1,4 +1,8 @@
-// Internal: the CLI's one-line-per-request access log.
+// The CLI's one-line-per-request access log.
+
+import { requestUrl } from "../core/http.ts";
+import { clientAddressOf, type ProxyHeader } from "../endpoint/client_address.ts";
+import type { RuntimeHandler } from "../runtime/mod.ts";
 
 /** What one access-log line says about a request. */
 export interface AccessEntry {
@@ -32,4 +36,37 @@ export function formatAccessLine(entry: AccessEntry): string {
   const target = printable(entry.target.replace(SIGNATURE_REGEXP, "$1…"));
   return `${entry.time.toISOString()} ${entry.clientAddress ?? "-"} "${printable(entry.method)} ${target}" ` +
     `${entry.status} ${entry.length ?? "-"} ${Math.round(entry.durationMs)}ms`;
+}
+
+/**
+ * Wraps a handler so that it writes one access-log line per request to `log`.
+ *
+ * @param handler The handler.
+ * @param log Receives access-log lines.
+ * @param trustProxy Proxies trusted for the logged client address.
+ * @param proxyHeader The forwarding header those proxies set.
+ * @returns The wrapped handler.
+ */
+export function withAccessLog(
+  handler: RuntimeHandler,
+  log: (line: string) => void,
+  trustProxy = 0,
+  proxyHeader: ProxyHeader = "x-forwarded-for",
+): RuntimeHandler {
+  return async (req, info) => {
+    const started = performance.now();
+    const res = await handler(req, info);
+    const url = requestUrl(req);
+    const length = res.headers.get("content-length");
+    log(formatAccessLine({
+      time: new Date(),
+      clientAddress: clientAddressOf(req, info, trustProxy, proxyHeader),
+      method: req.method,
+      target: url.pathname + url.search,
+      status: res.status,
+      length: length === null ? null : Number(length),
+      durationMs: performance.now() - started,
+    }));
+    return res;
+  };
 }

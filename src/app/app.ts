@@ -7,7 +7,7 @@
 
 import { clientAddressOf, forwardedHttps } from "../endpoint/client_address.ts";
 import { type AllowedHosts, hostAllowed } from "./host_check.ts";
-import { type Handler, textResponse } from "../core/http.ts";
+import { type Handler, requestUrl, textResponse } from "../core/http.ts";
 import { type AdminAuthorizeResult, createAdminHandler } from "../admin/mod.ts";
 import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "../endpoint/handler.ts";
 import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "../player/player.ts";
@@ -141,7 +141,7 @@ export function createApp(options: AppOptions): AppHandler {
   }
 
   return function app(req: Request, info?: unknown): Promise<Response> {
-    const { pathname, hostname } = new URL(req.url);
+    const { pathname, hostname } = requestUrl(req);
     if (!hostAllowed(hostname, allowedHosts)) {
       return Promise.resolve(
         textResponse(req, 403, `Forbidden: the host "${hostname}" is not answered here`),

@@ -11,19 +11,23 @@
  */
 
 import { statSync } from "node:fs";
+import { parseArgs as nodeParseArgs } from "node:util";
 import process from "node:process";
-import { formatAccessLine } from "./access_log.ts";
+import { withAccessLog } from "./access_log.ts";
 import { base64url } from "../core/http.ts";
-import { isLongEnoughSecret } from "../core/secret.ts";
-import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "../endpoint/client_address.ts";
+import { isLongEnoughSecret, MIN_SECRET_BYTES } from "../core/secret.ts";
+import { PROXY_HEADERS, type ProxyHeader } from "../endpoint/client_address.ts";
 import { createApp } from "./app.ts";
-import { runtime, type RuntimeHandler } from "../runtime/mod.ts";
+import { type Listener, runtime, type RuntimeHandler } from "../runtime/mod.ts";
 import type { ChunkCapScope } from "../serve/serve_stream.ts";
 import { createWatchLogger, type WatchLogger } from "../watch_log/mod.ts";
 import { redactUrl } from "../watch_log/connection.ts";
 
 /** A request handler that {@linkcode withAccessLog} wraps: any handler `listen` takes. */
 export type RouteHandler = RuntimeHandler;
+
+export { withAccessLog };
+export type { ChunkCapScope, ProxyHeader, RuntimeHandler };
 
 /** The settings of the command-line server, as {@linkcode parseArgs} reads them. */
 export interface CliOptions {
@@ -74,12 +78,18 @@ export interface CliOptions {
 /** The result of {@linkcode parseArgs}: the options, or a message for a bad command line. */
 export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
 
+/** Something text is written to: `process.stdout`, `process.stderr`, or a test's collector. */
+export interface Writer {
+  /** Writes `text`. */
+  write(text: string): unknown;
+}
+
 /** Where {@linkcode main} writes; defaults to the process's stdout and stderr. */
 export interface MainOptions {
   /** Receives the `Listening on …` line and `--help`. */
-  stdout?: { write(text: string): unknown };
+  stdout?: Writer;
   /** Receives the access log and errors. */
-  stderr?: { write(text: string): unknown };
+  stderr?: Writer;
   /** Stops the server when aborted, like SIGINT/SIGTERM (for tests and embedding). */
   signal?: AbortSignal;
   /**
@@ -92,7 +102,7 @@ export interface MainOptions {
 }
 
 /** Secrets taken from the environment when their flag is not given, as flags. */
-function _secretsFromEnv(args: readonly string[], env: Record<string, string | undefined>): string[] {
+function secretsFromEnv(args: readonly string[], env: Record<string, string | undefined>): string[] {
   const given = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
   const extra: string[] = [];
   const secret = env.SAGE_STREAM_SIGNING_SECRET;
@@ -154,28 +164,145 @@ wait in the spool and are written when it is back. SIGINT, SIGTERM and SIGHUP st
 it cleanly (the watch log is written or spooled first).
 `;
 
-const VALUE_FLAGS = new Set([
-  "root",
-  "port",
-  "host",
-  "max-chunk",
-  "max-chunk-for",
-  "proxy-header",
-  "allow-host",
-  "cors",
-  "signing-secret",
-  "db",
-  "db-token",
-  "db-spool",
-  "admin-token",
-]);
-const BOOLEAN_FLAGS = new Set(["no-log", "player", "no-player", "quiet", "help"]);
+/** What a flag's value sets, or the message saying why the value is refused. */
+type ValueFlag = (value: string, options: CliOptions) => string | undefined;
 
-function wholeNumber(text: string, flag: string, max: number): number | string {
-  if (!/^[0-9]+$/.test(text) || Number(text) > max) {
-    return `--${flag} must be a whole number from 0 to ${max}, got "${text}"`;
+/** A whole number from 0 to `max`, or `undefined` when `text` is not one. */
+function wholeNumber(text: string, max: number): number | undefined {
+  return /^[0-9]+$/.test(text) && Number(text) <= max ? Number(text) : undefined;
+}
+
+function numberFlag(flag: string, max: number, set: (options: CliOptions, n: number) => void): ValueFlag {
+  return (value, options) => {
+    const n = wholeNumber(value, max);
+    if (n === undefined) return `--${flag} must be a whole number from 0 to ${max}, got "${value}"`;
+    set(options, n);
+  };
+}
+
+function secretFlag(flag: string, set: (options: CliOptions, s: string) => void): ValueFlag {
+  return (value, options) => {
+    if (!isLongEnoughSecret(value)) return `--${flag} must be at least ${MIN_SECRET_BYTES} bytes long`;
+    set(options, value);
+  };
+}
+
+function nonEmptyFlag(message: string, set: (options: CliOptions, s: string) => void): ValueFlag {
+  return (value, options) => {
+    if (value === "") return message;
+    set(options, value);
+  };
+}
+
+const HOST_REGEXP = /^[0-9A-Za-z.:_-]+$/;
+const HOST_NAME_REGEXP = /^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/;
+const DB_URL_REGEXP = /^(file:|libsql:|https?:|wss?:|:memory:$)/i;
+
+/** The flags that take a value, each with what it checks and sets. */
+const VALUE_FLAGS: Record<string, ValueFlag> = {
+  root: nonEmptyFlag("--root must not be empty", (o, v) => o.root = v),
+  port: numberFlag("port", 65535, (o, n) => o.port = n),
+  host: (value, options) => {
+    if (!HOST_REGEXP.test(value)) return `--host is not an address: "${value}"`;
+    options.host = value;
+  },
+  "max-chunk": numberFlag("max-chunk", Number.MAX_SAFE_INTEGER, (o, n) => o.maxChunkSize = n),
+  "max-chunk-for": (value, options) => {
+    if (value !== "media-elements" && value !== "all") {
+      return `--max-chunk-for must be media-elements or all, got "${value}"`;
+    }
+    options.maxChunkSizeFor = value;
+  },
+  "proxy-header": (value, options) => {
+    if (!(PROXY_HEADERS as readonly string[]).includes(value)) {
+      return `--proxy-header must be x-forwarded-for or forwarded, got "${value}"`;
+    }
+    options.proxyHeader = value as ProxyHeader;
+  },
+  "allow-host": (value, options) => {
+    if (!HOST_NAME_REGEXP.test(value)) return `--allow-host is not a host name: "${value}"`;
+    (options.allowHosts ??= []).push(value);
+  },
+  cors: nonEmptyFlag("--cors needs an origin or *", (o, v) => (o.cors ??= []).push(v)),
+  "signing-secret": secretFlag("signing-secret", (o, v) => o.signingSecret = v),
+  db: (value, options) => {
+    if (!DB_URL_REGEXP.test(value)) {
+      return "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://";
+    }
+    options.db = value;
+  },
+  "db-token": nonEmptyFlag("--db-token needs the libSQL server's token", (o, v) => o.dbToken = v),
+  "db-spool": nonEmptyFlag("--db-spool needs a file path", (o, v) => o.dbSpool = v),
+  "admin-token": secretFlag("admin-token", (o, v) => o.adminToken = v),
+};
+
+/** The flags that take no value, each with what it sets. */
+const BOOLEAN_FLAGS: Record<string, (options: CliOptions) => void> = {
+  "no-log": (o) => o.log = false,
+  player: (o) => o.player = true,
+  "no-player": (o) => o.player = false,
+  quiet: (o) => o.quiet = true,
+  help: (o) => o.help = true,
+};
+
+/** The flags that name the watch-log database, which `--no-log` turns off. */
+const DB_FLAGS: ReadonlySet<string> = new Set(["db", "db-token", "db-spool"]);
+
+/** The settings before any flag. */
+function defaultCliOptions(): CliOptions {
+  return {
+    root: ".",
+    port: 8000,
+    host: "127.0.0.1",
+    trustProxy: 0,
+    db: "file:watch-log.db",
+    log: true,
+    quiet: false,
+    help: false,
+  };
+}
+
+/** `node:util`'s reading of `args`, as tokens: flags with their values, and everything else. */
+function tokensOf(args: readonly string[]) {
+  const options: Record<string, { type: "string" | "boolean" }> = { "trust-proxy": { type: "boolean" } };
+  for (const name of Object.keys(VALUE_FLAGS)) options[name] = { type: "string" };
+  for (const name of Object.keys(BOOLEAN_FLAGS)) options[name] = { type: "boolean" };
+  // not strict: the tokens are checked below, with messages that name the flag
+  return nodeParseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true })
+    .tokens;
+}
+
+type Token = ReturnType<typeof tokensOf>[number];
+
+/** Applies one token to `options`, or says why it is refused. */
+function applyToken(token: Token, options: CliOptions): string | undefined {
+  if (token.kind === "positional") return `unexpected argument "${token.value}"`;
+  if (token.kind === "option-terminator") return 'unexpected argument "--"';
+  const { name, rawName, value, inlineValue } = token;
+  if (!rawName.startsWith("--")) return `unexpected argument "${rawName}"`;
+  if (name === "trust-proxy") {
+    if (value === undefined) return void (options.trustProxy = 1);
+    const hops = wholeNumber(value, 100);
+    if (hops === undefined) return `--trust-proxy must be a whole number from 0 to 100, got "${value}"`;
+    return void (options.trustProxy = hops);
   }
-  return Number(text);
+  const flag = BOOLEAN_FLAGS[name];
+  if (flag !== undefined) return inlineValue ? `--${name} takes no value` : void flag(options);
+  const valueFlag = VALUE_FLAGS[name];
+  if (valueFlag === undefined) return `unknown option "${rawName}"`;
+  // a flag as the next argument is a forgotten value, not the value
+  if (value === undefined || (!inlineValue && value.startsWith("--"))) return `--${name} needs a value`;
+  return valueFlag(value, options);
+}
+
+/** Flags that cannot be used together, or `undefined`. */
+function conflictOf(options: CliOptions, given: ReadonlySet<string>): string | undefined {
+  if (!options.log && [...DB_FLAGS].some((flag) => given.has(flag))) {
+    return "--db, --db-token and --db-spool cannot be used with --no-log";
+  }
+  if (options.adminToken !== undefined && !options.log) {
+    return "--admin-token and --no-log cannot be used together: the admin shows the watch log";
+  }
 }
 
 /**
@@ -199,169 +326,15 @@ function wholeNumber(text: string, flag: string, max: number): number | string {
  * ```
  */
 export function parseArgs(args: readonly string[]): ParsedArgs {
-  const options: CliOptions = {
-    root: ".",
-    port: 8000,
-    host: "127.0.0.1",
-    trustProxy: 0,
-    db: "file:watch-log.db",
-    log: true,
-    quiet: false,
-    help: false,
-  };
-  let dbGiven = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (match === null) return { ok: false, error: `unexpected argument "${arg}"` };
-    const [, name, inline] = match;
-    if (name === "trust-proxy") {
-      if (inline === undefined) options.trustProxy = 1;
-      else {
-        const hops = wholeNumber(inline, name, 100);
-        if (typeof hops === "string") return { ok: false, error: hops };
-        options.trustProxy = hops;
-      }
-      continue;
-    }
-    if (BOOLEAN_FLAGS.has(name)) {
-      if (inline !== undefined) return { ok: false, error: `--${name} takes no value` };
-      if (name === "no-log") options.log = false;
-      else if (name === "player" || name === "no-player") options.player = name === "player";
-      else if (name === "quiet") options.quiet = true;
-      else options.help = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) return { ok: false, error: `unknown option "--${name}"` };
-    let value = inline;
-    if (value === undefined) {
-      if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-        return { ok: false, error: `--${name} needs a value` };
-      }
-      value = args[++i];
-    }
-    switch (name) {
-      case "root":
-        if (value === "") return { ok: false, error: "--root must not be empty" };
-        options.root = value;
-        break;
-      case "port": {
-        const port = wholeNumber(value, name, 65535);
-        if (typeof port === "string") return { ok: false, error: port };
-        options.port = port;
-        break;
-      }
-      case "host":
-        if (!/^[0-9A-Za-z.:_-]+$/.test(value)) {
-          return { ok: false, error: `--host is not an address: "${value}"` };
-        }
-        options.host = value;
-        break;
-      case "max-chunk": {
-        const size = wholeNumber(value, name, Number.MAX_SAFE_INTEGER);
-        if (typeof size === "string") return { ok: false, error: size };
-        options.maxChunkSize = size;
-        break;
-      }
-      case "max-chunk-for":
-        if (value !== "media-elements" && value !== "all") {
-          return { ok: false, error: `--max-chunk-for must be media-elements or all, got "${value}"` };
-        }
-        options.maxChunkSizeFor = value;
-        break;
-      case "proxy-header":
-        if (!(PROXY_HEADERS as readonly string[]).includes(value)) {
-          return { ok: false, error: `--proxy-header must be x-forwarded-for or forwarded, got "${value}"` };
-        }
-        options.proxyHeader = value as ProxyHeader;
-        break;
-      case "allow-host":
-        if (!/^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/.test(value)) {
-          return { ok: false, error: `--allow-host is not a host name: "${value}"` };
-        }
-        (options.allowHosts ??= []).push(value);
-        break;
-      case "cors":
-        if (value === "") return { ok: false, error: "--cors needs an origin or *" };
-        (options.cors ??= []).push(value);
-        break;
-      case "signing-secret":
-        if (!isLongEnoughSecret(value)) {
-          return { ok: false, error: "--signing-secret must be at least 16 bytes long" };
-        }
-        options.signingSecret = value;
-        break;
-      case "db":
-        if (!/^(file:|libsql:|https?:|wss?:|:memory:$)/i.test(value)) {
-          return {
-            ok: false,
-            error: "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://",
-          };
-        }
-        options.db = value;
-        dbGiven = true;
-        break;
-      case "db-token":
-        if (value === "") return { ok: false, error: "--db-token needs the libSQL server's token" };
-        options.dbToken = value;
-        dbGiven = true;
-        break;
-      case "db-spool":
-        if (value === "") return { ok: false, error: "--db-spool needs a file path" };
-        options.dbSpool = value;
-        dbGiven = true;
-        break;
-      case "admin-token":
-        if (!isLongEnoughSecret(value)) {
-          return { ok: false, error: "--admin-token must be at least 16 bytes long" };
-        }
-        options.adminToken = value;
-        break;
-    }
+  const options = defaultCliOptions();
+  const given = new Set<string>();
+  for (const token of tokensOf(args)) {
+    const error = applyToken(token, options);
+    if (error !== undefined) return { ok: false, error };
+    if (token.kind === "option") given.add(token.name);
   }
-  if (dbGiven && !options.log) {
-    return { ok: false, error: "--db, --db-token and --db-spool cannot be used with --no-log" };
-  }
-  if (options.adminToken !== undefined && !options.log) {
-    return {
-      ok: false,
-      error: "--admin-token and --no-log cannot be used together: the admin shows the watch log",
-    };
-  }
-  return { ok: true, options };
-}
-
-/**
- * Wraps a handler so that it writes one access-log line per request to `log`.
- *
- * @param handler The handler.
- * @param log Receives access-log lines.
- * @param trustProxy Proxies trusted for the logged client address.
- * @param proxyHeader The forwarding header those proxies set.
- * @returns The wrapped handler.
- */
-export function withAccessLog(
-  handler: RouteHandler,
-  log: (line: string) => void,
-  trustProxy = 0,
-  proxyHeader: ProxyHeader = "x-forwarded-for",
-): RouteHandler {
-  return async (req, info) => {
-    const started = performance.now();
-    const res = await handler(req, info);
-    const url = new URL(req.url);
-    const length = res.headers.get("content-length");
-    log(formatAccessLine({
-      time: new Date(),
-      clientAddress: clientAddressOf(req, info, trustProxy, proxyHeader),
-      method: req.method,
-      target: url.pathname + url.search,
-      status: res.status,
-      length: length === null ? null : Number(length),
-      durationMs: performance.now() - started,
-    }));
-    return res;
-  };
+  const conflict = conflictOf(options, given);
+  return conflict === undefined ? { ok: true, options } : { ok: false, error: conflict };
 }
 
 /** Signals that stop the server cleanly: SIGHUP too, which would otherwise kill it unflushed. */
@@ -370,7 +343,7 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** How long start-up waits for the watch-log database before serving without it. */
 const STARTUP_CHECK_MS = 3000;
 
-function _within<T>(ms: number, work: Promise<T>): Promise<T> {
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
@@ -379,7 +352,7 @@ function _within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 /** An error's message without the database token, which a driver may echo. */
-function _message(error: unknown, token: string | undefined): string {
+function redactedMessage(error: unknown, token: string | undefined): string {
   const text = error instanceof Error ? error.message : String(error);
   return token ? text.split(token).join("***") : text;
 }
@@ -410,55 +383,99 @@ function randomToken(): string {
  */
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
   const { stdout = process.stdout, stderr = process.stderr, signal, env = process.env } = options;
-  const parsed = parseArgs([...args, ..._secretsFromEnv(args, env)]);
-  if (!parsed.ok) {
-    stderr.write(`sage-stream: ${parsed.error}\nTry --help for the options.\n`);
-    return 2;
-  }
+  const parsed = parseArgs([...args, ...secretsFromEnv(args, env)]);
+  if (!parsed.ok) return badCommandLine(stderr, parsed.error);
   const cli = parsed.options;
   if (cli.help) {
     stdout.write(USAGE);
     return 0;
   }
-  let isDirectory = false;
+  if (!isDirectory(cli.root)) {
+    return badCommandLine(stderr, `--root is not a directory: "${cli.root}"`, false);
+  }
+
+  const log = cli.log ? await openWatchLog(cli, stderr) : { watchLog: null, state: "" };
+  if (log === null) return 2;
+  const adminToken = cli.adminToken ?? (log.watchLog ? randomToken() : undefined);
+  const handler = buildHandler(cli, log.watchLog, adminToken, stderr);
+  let listener: Listener;
   try {
-    isDirectory = statSync(cli.root).isDirectory();
+    listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler });
+  } catch (error) {
+    stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
+    await log.watchLog?.close();
+    return 1;
+  }
+  // one write, so readers of the Listening line see the rest with it
+  stdout.write(banner(cli, listener, adminToken) + log.state);
+
+  await stopRequested(signal);
+  await listener.close({ force: true });
+  await log.watchLog?.close();
+  return 0;
+}
+
+/** Writes a command-line error and returns the exit code `2`. */
+function badCommandLine(stderr: Writer, message: string, hint = true): number {
+  stderr.write(`sage-stream: ${message}\n${hint ? "Try --help for the options.\n" : ""}`);
+  return 2;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
   } catch {
-    // reported below
+    return false;
   }
-  if (!isDirectory) {
-    stderr.write(`sage-stream: --root is not a directory: "${cli.root}"\n`);
-    return 2;
-  }
+}
 
-  let watchLog: WatchLogger | null = null;
-  let watchLogState = "";
-  if (cli.log) {
-    const where = redactUrl(cli.db);
-    try {
-      watchLog = createWatchLogger({
-        url: cli.db,
-        authToken: cli.dbToken,
-        spoolPath: cli.dbSpool,
-        onError: (error) =>
-          stderr.write(`sage-stream: watch log (${where}): ${_message(error, cli.dbToken)}\n`),
-      });
-    } catch (error) {
-      stderr.write(`sage-stream: cannot use the watch log "${where}": ${_message(error, cli.dbToken)}\n`);
-      return 2;
-    }
-    // Streaming never waits on the database: an unreachable one is reported, not fatal.
-    try {
-      await _within(STARTUP_CHECK_MS, watchLog.flush());
-      watchLogState = `  Watch log: ${where}\n`;
-    } catch (error) {
-      watchLogState = `  Watch log: ${where} is unavailable (${
-        _message(error, cli.dbToken)
-      }); events wait in the spool until it is back\n`;
-    }
-  }
+/** The watch log and the banner line saying its state. */
+interface OpenedWatchLog {
+  watchLog: WatchLogger | null;
+  state: string;
+}
 
-  const adminToken = cli.adminToken ?? (watchLog ? randomToken() : undefined);
+/**
+ * Creates the watch logger and checks, within `STARTUP_CHECK_MS`, that its database answers:
+ * an unreachable one is reported in the banner, not fatal, as streaming never waits on it.
+ * `null` when the settings are refused (the message is written).
+ */
+async function openWatchLog(cli: CliOptions, stderr: Writer): Promise<OpenedWatchLog | null> {
+  const where = redactUrl(cli.db);
+  let watchLog: WatchLogger;
+  try {
+    watchLog = createWatchLogger({
+      url: cli.db,
+      authToken: cli.dbToken,
+      spoolPath: cli.dbSpool,
+      onError: (error) =>
+        stderr.write(`sage-stream: watch log (${where}): ${redactedMessage(error, cli.dbToken)}\n`),
+    });
+  } catch (error) {
+    stderr.write(
+      `sage-stream: cannot use the watch log "${where}": ${redactedMessage(error, cli.dbToken)}\n`,
+    );
+    return null;
+  }
+  try {
+    await within(STARTUP_CHECK_MS, watchLog.flush());
+    return { watchLog, state: `  Watch log: ${where}\n` };
+  } catch (error) {
+    const why = redactedMessage(error, cli.dbToken);
+    return {
+      watchLog,
+      state: `  Watch log: ${where} is unavailable (${why}); events wait in the spool until it is back\n`,
+    };
+  }
+}
+
+/** The app for the command line's settings, with the access log unless `--quiet`. */
+function buildHandler(
+  cli: CliOptions,
+  watchLog: WatchLogger | null,
+  adminToken: string | undefined,
+  stderr: Writer,
+): RouteHandler {
   const app = createApp({
     root: cli.root,
     maxChunkSize: cli.maxChunkSize,
@@ -472,35 +489,29 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     player: cli.player,
     allowedHosts: cli.allowHosts?.includes("*") ? true : cli.allowHosts ?? [],
   });
-  const handler = cli.quiet ? app : withAccessLog(
-    app,
-    (line) => stderr.write(line + "\n"),
-    cli.trustProxy,
-    cli.proxyHeader,
-  );
-  let listener;
-  try {
-    listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler });
-  } catch (error) {
-    stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
-    await watchLog?.close();
-    return 1;
-  }
+  if (cli.quiet) return app;
+  return withAccessLog(app, (line) => stderr.write(line + "\n"), cli.trustProxy, cli.proxyHeader);
+}
+
+/** The start-up banner: where it listens, the player, the admin and its token. */
+function banner(cli: CliOptions, listener: Listener, adminToken: string | undefined): string {
   const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
   const base = `http://${host}:${listener.port}`;
   const playerOn = cli.player ?? cli.signingSecret === undefined;
-  let banner = `Listening on ${base}/\n` +
+  let text = `Listening on ${base}/\n` +
     (playerOn
       ? `  Player: ${base}/\n`
       : "  Player: off (URLs must be signed; --player serves it to anyone)\n");
   if (adminToken !== undefined) {
     const shown = cli.adminToken === undefined ? `token: ${adminToken}` : "token from --admin-token";
-    banner += `  Admin:  ${base}/admin/  (${shown})\n`;
+    text += `  Admin:  ${base}/admin/  (${shown})\n`;
   }
-  banner += watchLogState;
-  stdout.write(banner); // one write, so readers of the Listening line see the rest with it
+  return text;
+}
 
-  await new Promise<void>((resolve) => {
+/** Resolves on SIGINT, SIGTERM, SIGHUP or when `signal` aborts. */
+function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => {
       for (const name of STOP_SIGNALS) process.off(name, stop);
       signal?.removeEventListener("abort", stop);
@@ -510,10 +521,6 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     if (signal?.aborted) stop();
     else signal?.addEventListener("abort", stop);
   });
-
-  await listener.close({ force: true });
-  await watchLog?.close();
-  return 0;
 }
 
 if (import.meta.main) {

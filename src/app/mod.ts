@@ -6,3 +6,7 @@
  */
 
 export * from "./app.ts";
+// the types createApp's options name, so this entry point documents itself
+export type * from "../endpoint/mod.ts";
+export type * from "../admin/mod.ts";
+export type * from "../player/mod.ts";

@@ -39,7 +39,9 @@ async function status(
   return res.status;
 }
 
-test("routes: / is the player, /stream the endpoint, /admin absent without credentials, the rest 404", async () => {
+test("routes: / is the player, /stream the endpoint, /admin absent without credentials, the rest 404", {
+  timeout: 60_000,
+}, async () => {
   const app = createApp({ root: media.dir, watchLog: newLog() });
   const home = await app(new Request("http://app.test/"));
   assert.equal(home.status, 200);
@@ -65,7 +67,9 @@ test("routes: / is the player, /stream the endpoint, /admin absent without crede
   }
 });
 
-test("the admin is mounted at /admin when a token is given, and reads the app's watch log", async () => {
+test("the admin is mounted at /admin when a token is given, and reads the app's watch log", {
+  timeout: 60_000,
+}, async () => {
   const watchLog = newLog();
   const app = createApp({ root: media.dir, watchLog, adminToken: TOKEN });
   assert.equal(await status(app, "/admin/"), 401);
@@ -88,7 +92,9 @@ test("the admin is mounted at /admin when a token is given, and reads the app's 
   assert.deepEqual(body.topVideos.map((v: { path: string }) => v.path), ["clip.webm"]);
 });
 
-test("createApp refuses admin credentials without a watch log to read, and can turn the player off", async () => {
+test("createApp refuses admin credentials without a watch log to read, and can turn the player off", {
+  timeout: 60_000,
+}, async () => {
   assert.throws(() => createApp({ root: media.dir, adminToken: TOKEN }), {
     name: "TypeError",
     message: 'Cannot create app: the admin needs a "watchLog" that answers queries, or "queries"',
@@ -103,7 +109,9 @@ test("createApp refuses admin credentials without a watch log to read, and can t
   assert.equal(await status(app, "/stream?path=clip.webm"), 200);
 });
 
-test("with a signing secret the player is off by default: no public page hands out signed URLs", async () => {
+test("with a signing secret the player is off by default: no public page hands out signed URLs", {
+  timeout: 60_000,
+}, async () => {
   const app = createApp({ root: media.dir, signingSecret: SECRET });
   for (const path of ["/", "/?play=clip.webm", "/player/style.css"]) {
     assert.equal(await status(app, path), 404, path);
@@ -111,7 +119,9 @@ test("with a signing secret the player is off by default: no public page hands o
   assert.equal(await status(app, "/stream?path=clip.webm"), 403);
 });
 
-test("with a signing secret and player turned on, the player's URL streams and an unsigned one is refused", async () => {
+test("with a signing secret and player turned on, the player's URL streams and an unsigned one is refused", {
+  timeout: 60_000,
+}, async () => {
   const app = createApp({ root: media.dir, signingSecret: SECRET, player: true });
   const page = await (await app(new Request("http://app.test/?play=clip.webm"))).text();
   const src = /<video [^>]*src="([^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
@@ -121,75 +131,87 @@ test("with a signing secret and player turned on, the player's URL streams and a
   assert.equal(await status(app, "/stream?path=clip.webm"), 403);
 });
 
-test("over HTTP: the page's video URL streams, and the viewing shows in the admin with the client's address", async () => {
-  const watchLog = newLog();
-  const app = createApp({ root: media.dir, watchLog, adminToken: TOKEN });
-  const server = await runtime.listen({ hostname: "127.0.0.1", port: 0, handler: app });
-  const base = `http://127.0.0.1:${server.port}`;
-  try {
-    const page = await (await fetch(`${base}/?play=clip.webm`)).text();
-    const src = /<video [^>]*src="([^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
-    assert.equal(src, "/stream?path=clip.webm");
-    const res = await fetch(base + src, { headers: { range: "bytes=0-", "user-agent": "app-test" } });
-    assert.equal(res.status, 206);
-    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes);
-    let viewings;
-    for (let i = 0; i < 100; i++) {
-      await watchLog.flush();
-      const list = await fetch(`${base}/admin/api/viewings`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      viewings = (await list.json()).items;
-      if (viewings.length > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
+test(
+  "over HTTP: the page's video URL streams, and the viewing shows in the admin with the client's address",
+  { timeout: 60_000 },
+  async () => {
+    const watchLog = newLog();
+    const app = createApp({ root: media.dir, watchLog, adminToken: TOKEN });
+    const server = await runtime.listen({ hostname: "127.0.0.1", port: 0, handler: app });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      const page = await (await fetch(`${base}/?play=clip.webm`)).text();
+      const src = /<video [^>]*src="([^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
+      assert.equal(src, "/stream?path=clip.webm");
+      const res = await fetch(base + src, { headers: { range: "bytes=0-", "user-agent": "app-test" } });
+      assert.equal(res.status, 206);
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes);
+      let viewings;
+      for (let i = 0; i < 100; i++) {
+        await watchLog.flush();
+        const list = await fetch(`${base}/admin/api/viewings`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        viewings = (await list.json()).items;
+        if (viewings.length > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(viewings.length, 1);
+      assert.equal(viewings[0].path, "clip.webm");
+      assert.equal(viewings[0].clientIp, "127.0.0.1");
+      assert.equal(viewings[0].userAgent, "app-test");
+      assert.equal(viewings[0].watchedShare, 1);
+    } finally {
+      await server.close({ force: true });
     }
-    assert.equal(viewings.length, 1);
-    assert.equal(viewings[0].path, "clip.webm");
-    assert.equal(viewings[0].clientIp, "127.0.0.1");
-    assert.equal(viewings[0].userAgent, "app-test");
-    assert.equal(viewings[0].watchedShare, 1);
-  } finally {
-    await server.close({ force: true });
-  }
-});
+  },
+);
 
-test("the demo (npm run demo: the CLI on the samples) plays, prints the admin token, logs the viewing, stops cleanly", async () => {
-  const demo = await startScript(join(REPO, "src", "app", "cli.ts"), [
-    "--root",
-    join(REPO, "samples"),
-    "--port",
-    "0",
-    "--db",
-    `file:${join(media.dir, "demo.db")}`,
-  ]);
-  try {
-    const token = /\(token: ([\w-]{32})\)/.exec(demo.output())![1];
-    const page = await (await fetch(`${demo.origin}/`)).text();
-    assert.match(page, /<span>sample\.mp4<\/span><small>[\d.]+ KiB<\/small>/);
-    assert.match(page, /<span>sample\.webm<\/span>/);
-    const res = await fetch(`${demo.origin}/stream?path=sample.webm`, { headers: { range: "bytes=0-1023" } });
-    assert.equal(res.status, 206);
-    assert.deepEqual([...new Uint8Array(await res.arrayBuffer()).subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3]); // EBML
-    assert.equal((await fetch(`${demo.origin}/admin/api/summary`)).status, 401);
-    let viewings = 0;
-    for (let i = 0; i < 100 && viewings === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const summary = await fetch(`${demo.origin}/admin/api/summary`, {
-        headers: { authorization: `Bearer ${token}` },
+test(
+  "the demo (npm run demo: the CLI on the samples) plays, prints the admin token, logs the viewing, stops cleanly",
+  { timeout: 60_000 },
+  async () => {
+    const demo = await startScript(join(REPO, "src", "app", "cli.ts"), [
+      "--root",
+      join(REPO, "samples"),
+      "--port",
+      "0",
+      "--db",
+      `file:${join(media.dir, "demo.db")}`,
+    ]);
+    try {
+      const token = /\(token: ([\w-]{32})\)/.exec(demo.output())![1];
+      const page = await (await fetch(`${demo.origin}/`)).text();
+      assert.match(page, /<span>sample\.mp4<\/span><small>[\d.]+ KiB<\/small>/);
+      assert.match(page, /<span>sample\.webm<\/span>/);
+      const res = await fetch(`${demo.origin}/stream?path=sample.webm`, {
+        headers: { range: "bytes=0-1023" },
       });
-      viewings = (await summary.json()).viewings;
+      assert.equal(res.status, 206);
+      assert.deepEqual([...new Uint8Array(await res.arrayBuffer()).subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3]); // EBML
+      assert.equal((await fetch(`${demo.origin}/admin/api/summary`)).status, 401);
+      let viewings = 0;
+      for (let i = 0; i < 100 && viewings === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const summary = await fetch(`${demo.origin}/admin/api/summary`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        viewings = (await summary.json()).viewings;
+      }
+      assert.equal(viewings, 1);
+      // by pid: Deno's child.kill() reports the signal as the exit cause even when it was handled
+      const exited = new Promise((resolve) => demo.child.once("exit", resolve));
+      process.kill(demo.child.pid!, "SIGTERM");
+      assert.equal(await exited, 0);
+    } finally {
+      await demo.stop();
     }
-    assert.equal(viewings, 1);
-    // by pid: Deno's child.kill() reports the signal as the exit cause even when it was handled
-    const exited = new Promise((resolve) => demo.child.once("exit", resolve));
-    process.kill(demo.child.pid!, "SIGTERM");
-    assert.equal(await exited, 0);
-  } finally {
-    await demo.stop();
-  }
-});
+  },
+);
 
-test("allowedHosts answers IP addresses, localhost and the listed names only (DNS rebinding)", async () => {
+test("allowedHosts answers IP addresses, localhost and the listed names only (DNS rebinding)", {
+  timeout: 60_000,
+}, async () => {
   const app = createApp({ root: media.dir, allowedHosts: ["video.example.com", ".cdn.example"] });
   const answered = [
     "http://127.0.0.1:8000/",
@@ -225,33 +247,37 @@ test("allowedHosts answers IP addresses, localhost and the listed names only (DN
   assert.equal(await status(createApp({ root: media.dir }), "/stream?path=clip.webm"), 200);
 });
 
-test("behind a trusted proxy the admin cookie is Secure when the proxy says https, and throttling counts the forwarded client", async () => {
-  const app = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN, trustProxy: 1 });
-  const post = (body: string, headers: Record<string, string>) =>
-    app(
+test(
+  "behind a trusted proxy the admin cookie is Secure when the proxy says https, and throttling counts the forwarded client",
+  { timeout: 60_000 },
+  async () => {
+    const app = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN, trustProxy: 1 });
+    const post = (body: string, headers: Record<string, string>) =>
+      app(
+        new Request("http://app.test/admin/login", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+          body,
+        }),
+      );
+    const ok = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "https" });
+    assert.match(ok.headers.get("set-cookie")!, /; Secure$/);
+    const plain = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "http" });
+    assert.doesNotMatch(plain.headers.get("set-cookie")!, /Secure/);
+    for (let i = 0; i < 6; i++) {
+      await (await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).body?.cancel();
+    }
+    assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).status, 429);
+    assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.2" })).status, 401);
+    // without trustProxy the forwarded proto means nothing
+    const untrusting = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN });
+    const res = await untrusting(
       new Request("http://app.test/admin/login", {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-        body,
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
+        body: `token=${encodeURIComponent(TOKEN)}`,
       }),
     );
-  const ok = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "https" });
-  assert.match(ok.headers.get("set-cookie")!, /; Secure$/);
-  const plain = await post(`token=${encodeURIComponent(TOKEN)}`, { "x-forwarded-proto": "http" });
-  assert.doesNotMatch(plain.headers.get("set-cookie")!, /Secure/);
-  for (let i = 0; i < 6; i++) {
-    await (await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).body?.cancel();
-  }
-  assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.1" })).status, 429);
-  assert.equal((await post("token=wrong", { "x-forwarded-for": "192.0.2.2" })).status, 401);
-  // without trustProxy the forwarded proto means nothing
-  const untrusting = createApp({ root: media.dir, watchLog: newLog(), adminToken: TOKEN });
-  const res = await untrusting(
-    new Request("http://app.test/admin/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
-      body: `token=${encodeURIComponent(TOKEN)}`,
-    }),
-  );
-  assert.doesNotMatch(res.headers.get("set-cookie")!, /Secure/);
-});
+    assert.doesNotMatch(res.headers.get("set-cookie")!, /Secure/);
+  },
+);

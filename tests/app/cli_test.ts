@@ -9,8 +9,8 @@ import { createApp } from "../../src/app/app.ts";
 import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../../src/app/cli.ts";
 import { runtime } from "../../src/runtime/mod.ts";
 import { createWatchLogger } from "../../src/watch_log/mod.ts";
-import { patternBytes, tempDir } from "../_fixtures.ts";
-import { closedPort } from "../_fixtures.ts";
+import { closedPort, patternBytes, tempDir, waitFor } from "../_fixtures.ts";
+import { runtimeArgs } from "../_process.ts";
 
 const CLI = resolve(import.meta.dirname ?? ".", "../../src/app/cli.ts");
 const { dir: base, cleanup } = tempDir("sage-cli-");
@@ -24,17 +24,9 @@ writeFileSync(join(root, "big.mp4"), new Uint8Array(BIG_SIZE));
 writeFileSync(join(base, "secret.mp4"), "SECRET");
 symlinkSync("../secret.mp4", join(root, "link.mp4"));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** Polls `fn` until it gives a value (not `undefined` or `false`); throws naming `what` after `timeoutMs`. */
+const until = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> =>
+  waitFor(what, fn, timeoutMs);
 
 interface RunningCli {
   child: ChildProcess;
@@ -48,7 +40,7 @@ function spawnCli(
   args: string[],
   env: Record<string, string> = {},
 ): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const argv = runtime.name === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
+  const argv = [...runtimeArgs(CLI), ...args];
   const child = spawn(process.execPath, argv, {
     cwd: base,
     stdio: ["ignore", "pipe", "pipe"],
@@ -206,27 +198,36 @@ test("parseArgs: bad command lines are explained", () => {
     [["--db", "postgres://x"], "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://"],
     [["--db-spool="], "--db-spool needs a file path"],
     [["--root="], "--root must not be empty"],
+    [["--trust-proxy", "3"], 'unexpected argument "3"'],
+    [["--", "--root", "x"], 'unexpected argument "--"'],
+    [["--quiet=1"], "--quiet takes no value"],
+    // secrets are counted in UTF-8 bytes: seven "é" are 14 bytes
+    [["--admin-token", "ééééééé"], "--admin-token must be at least 16 bytes long"],
   ];
   for (const [args, error] of cases) assert.deepEqual(parseArgs(args), { ok: false, error }, args.join(" "));
 });
 
-test("main: --help prints the usage and a bad flag exits with 2 and a message", async () => {
-  let out = "";
-  let err = "";
-  const io = { stdout: { write: (s: string) => out += s }, stderr: { write: (s: string) => err += s } };
-  assert.equal(await main(["--help"], io), 0);
-  assert.equal(out, USAGE);
-  assert.equal(await main(["--port", "x"], io), 2);
-  assert.equal(
-    err,
-    'sage-stream: --port must be a whole number from 0 to 65535, got "x"\nTry --help for the options.\n',
-  );
-  err = "";
-  assert.equal(await main(["--root", join(root, "small.mp4")], io), 2);
-  assert.equal(err, `sage-stream: --root is not a directory: "${join(root, "small.mp4")}"\n`);
-});
+test(
+  "main: --help prints the usage and a bad flag exits with 2 and a message",
+  { timeout: 60_000 },
+  async () => {
+    let out = "";
+    let err = "";
+    const io = { stdout: { write: (s: string) => out += s }, stderr: { write: (s: string) => err += s } };
+    assert.equal(await main(["--help"], io), 0);
+    assert.equal(out, USAGE);
+    assert.equal(await main(["--port", "x"], io), 2);
+    assert.equal(
+      err,
+      'sage-stream: --port must be a whole number from 0 to 65535, got "x"\nTry --help for the options.\n',
+    );
+    err = "";
+    assert.equal(await main(["--root", join(root, "small.mp4")], io), 2);
+    assert.equal(err, `sage-stream: --root is not a directory: "${join(root, "small.mp4")}"\n`);
+  },
+);
 
-test("withAccessLog writes one access-log line per request of the app", async () => {
+test("withAccessLog writes one access-log line per request of the app", { timeout: 60_000 }, async () => {
   const lines: string[] = [];
   const app = withAccessLog(createApp({ root }), (line) => lines.push(line));
   const player = await app(new Request("http://localhost/"));
@@ -249,7 +250,9 @@ test("withAccessLog writes one access-log line per request of the app", async ()
   assert.match(lines[2], / - "GET \/stream\?path=small\.mp4&sig=…&x=%0a" 206 10 \d+ms$/);
 });
 
-test("CLI (child process): answers only IP addresses, localhost and --allow-host names (DNS rebinding)", async () => {
+test("CLI (child process): answers only IP addresses, localhost and --allow-host names (DNS rebinding)", {
+  timeout: 60_000,
+}, async () => {
   const cli = await startCli(["--no-log", "--quiet", "--allow-host", "media.example.org"]);
   try {
     for (const host of ["127.0.0.1", `127.0.0.1:${cli.port}`, "localhost", "media.example.org"]) {
@@ -266,7 +269,9 @@ test("CLI (child process): answers only IP addresses, localhost and --allow-host
   assert.equal(await cli.exited, 0);
 });
 
-test("CLI (child process): serves the root, refuses escapes, logs requests, stops on SIGTERM with 0", async () => {
+test("CLI (child process): serves the root, refuses escapes, logs requests, stops on SIGTERM with 0", {
+  timeout: 60_000,
+}, async () => {
   const cli = await startCli(["--no-log"]);
   try {
     const origin = `http://127.0.0.1:${cli.port}`;
@@ -294,7 +299,7 @@ test("CLI (child process): serves the root, refuses escapes, logs requests, stop
   assert.equal(await cli.exited, 0);
 });
 
-test("CLI (child process): a bad flag exits with code 2 and says why", async () => {
+test("CLI (child process): a bad flag exits with code 2 and says why", { timeout: 60_000 }, async () => {
   const cli = spawnCli(["--port", "eighty"]);
   assert.equal(await cli.exited, 2);
   assert.equal(
@@ -307,7 +312,9 @@ test("CLI (child process): a bad flag exits with code 2 and says why", async () 
   assert.match(missingRoot.stderr(), /--root is not a directory/);
 });
 
-test("CLI (child process): the watch log is on by default and flushed on SIGINT; --db picks the file", async () => {
+test("CLI (child process): the watch log is on by default and flushed on SIGINT; --db picks the file", {
+  timeout: 60_000,
+}, async () => {
   const db = join(base, "watch.db");
   const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
   try {
@@ -333,27 +340,31 @@ test("CLI (child process): the watch log is on by default and flushed on SIGINT;
   }
 });
 
-test("CLI (child process): SIGHUP is a clean stop: the watch log is written first", async () => {
-  const db = join(base, "hup.db");
-  const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
-  try {
-    for (let i = 0; i < 20; i++) {
-      const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
-        headers: { range: `bytes=${i * 100}-${i * 100 + 99}` },
-      });
-      await res.arrayBuffer();
+test(
+  "CLI (child process): SIGHUP is a clean stop: the watch log is written first",
+  { timeout: 60_000 },
+  async () => {
+    const db = join(base, "hup.db");
+    const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+          headers: { range: `bytes=${i * 100}-${i * 100 + 99}` },
+        });
+        await res.arrayBuffer();
+      }
+    } finally {
+      signal(cli, "SIGHUP");
     }
-  } finally {
-    signal(cli, "SIGHUP");
-  }
-  assert.equal(await cli.exited, 0);
-  const reader = createWatchLogger({ url: `file:${db}` });
-  try {
-    assert.equal((await reader.listEvents({ limit: 100 })).items.length, 20);
-  } finally {
-    await reader.close();
-  }
-});
+    assert.equal(await cli.exited, 0);
+    const reader = createWatchLogger({ url: `file:${db}` });
+    try {
+      assert.equal((await reader.listEvents({ limit: 100 })).items.length, 20);
+    } finally {
+      await reader.close();
+    }
+  },
+);
 
 test(
   "CLI (child process): an unreachable database server does not stop streaming; events wait in the spool, no token shown",
@@ -397,7 +408,9 @@ test(
   },
 );
 
-test("CLI (child process): SIGTERM with streams in flight closes them and exits promptly", async () => {
+test("CLI (child process): SIGTERM with streams in flight closes them and exits promptly", {
+  timeout: 60_000,
+}, async () => {
   const cli = await startCli(["--no-log", "--quiet", "--max-chunk", "0"]);
   const pid = cli.child.pid!;
   const baseline = fdsOf(pid).length;
@@ -417,39 +430,49 @@ test("CLI (child process): SIGTERM with streams in flight closes them and exits 
   }
 });
 
-test("main (in process): stopping with streams in flight releases every file and socket", async () => {
-  const bigPath = join(root, "big.mp4");
-  const openOnBig = () => fdsOf("self").filter((link) => link === bigPath).length;
-  const baseline = fdsOf("self").length;
-  let out = "";
-  const stop = new AbortController();
-  const done = main(["--root", root, "--port", "0", "--no-log", "--quiet", "--max-chunk", "0"], {
-    stdout: { write: (s: string) => out += s },
-    signal: stop.signal,
-  });
-  const port = await until(
-    "the Listening line",
-    () => Number(/^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1]) || undefined,
-  );
-  const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
-  const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
-  for (const s of sockets) s.on("error", () => {});
-  try {
-    // Deno reads through a file handle per stream; Bun sends from the kernel (one handle or none)
-    if (!runtime.capabilities.sendsFileBodiesFromKernel) assert.equal(openOnBig(), 3);
-    stop.abort();
-    assert.equal(await done, 0);
-    await until("the file handles to be released", () => openOnBig() === 0 || undefined, 5000);
-    for (const s of sockets) s.resume();
-    await Promise.all(closed);
-  } finally {
-    for (const s of sockets) s.destroy();
-  }
-  await until(
-    `the fd count to return to ${baseline}`,
-    () => fdsOf("self").length <= baseline || undefined,
-    5000,
-  );
+test(
+  "main (in process): stopping with streams in flight releases every file and socket",
+  { timeout: 60_000 },
+  async () => {
+    const bigPath = join(root, "big.mp4");
+    const openOnBig = () => fdsOf("self").filter((link) => link === bigPath).length;
+    const baseline = fdsOf("self").length;
+    let out = "";
+    const stop = new AbortController();
+    const done = main(["--root", root, "--port", "0", "--no-log", "--quiet", "--max-chunk", "0"], {
+      stdout: { write: (s: string) => out += s },
+      signal: stop.signal,
+    });
+    const port = await until(
+      "the Listening line",
+      () => Number(/^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1]) || undefined,
+    );
+    const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
+    const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
+    for (const s of sockets) s.on("error", () => {});
+    try {
+      // Deno reads through a file handle per stream; Bun sends from the kernel (one handle or none)
+      if (!runtime.capabilities.sendsFileBodiesFromKernel) assert.equal(openOnBig(), 3);
+      stop.abort();
+      assert.equal(await done, 0);
+      await until("the file handles to be released", () => openOnBig() === 0 || undefined, 5000);
+      for (const s of sockets) s.resume();
+      await Promise.all(closed);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    await until(
+      `the fd count to return to ${baseline}`,
+      () => fdsOf("self").length <= baseline || undefined,
+      5000,
+    );
+  },
+);
+
+test("parseArgs() counts a secret's bytes, not its characters", () => {
+  const eightAccents = "éééééééé"; // 8 characters, 16 bytes
+  assert.equal(parseArgs(["--admin-token", eightAccents]).ok, true);
+  assert.equal(parseArgs(["--signing-secret", eightAccents]).ok, true);
 });
 
 test("parseArgs() checks --admin-token", () => {
@@ -463,7 +486,9 @@ test("parseArgs() checks --admin-token", () => {
   assert.equal(given.ok && given.options.adminToken, "a-long-enough-token");
 });
 
-test("main (in process): prints the player and admin URLs, and the printed token opens the admin", async () => {
+test("main (in process): prints the player and admin URLs, and the printed token opens the admin", {
+  timeout: 60_000,
+}, async () => {
   const db = `file:${join(root, "admin-test.db")}`;
   let out = "";
   const stop = new AbortController();
@@ -496,47 +521,54 @@ test("main (in process): prints the player and admin URLs, and the printed token
   }
 });
 
-test("main (in process): takes the signing secret and admin token from the environment", async () => {
-  let out = "";
-  let err = "";
-  const stop = new AbortController();
-  const done = main(["--root", root, "--port", "0", "--quiet", "--db", `file:${join(root, "env-test.db")}`], {
-    stdout: { write: (s: string) => out += s },
-    stderr: { write: (s: string) => err += s },
-    signal: stop.signal,
-    env: {
-      SAGE_STREAM_SIGNING_SECRET: "an-env-secret-of-32-bytes-length",
-      SAGE_STREAM_ADMIN_TOKEN: "an-env-admin-token",
-    },
-  });
-  try {
-    const origin = await until(
-      "the Listening line",
-      () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
+test(
+  "main (in process): takes the signing secret and admin token from the environment",
+  { timeout: 60_000 },
+  async () => {
+    let out = "";
+    let err = "";
+    const stop = new AbortController();
+    const done = main(
+      ["--root", root, "--port", "0", "--quiet", "--db", `file:${join(root, "env-test.db")}`],
+      {
+        stdout: { write: (s: string) => out += s },
+        stderr: { write: (s: string) => err += s },
+        signal: stop.signal,
+        env: {
+          SAGE_STREAM_SIGNING_SECRET: "an-env-secret-of-32-bytes-length",
+          SAGE_STREAM_ADMIN_TOKEN: "an-env-admin-token",
+        },
+      },
     );
-    assert.match(out, /\(token from --admin-token\)/, "the token is not printed");
-    assert.match(out, /Player: off/, "with a signing secret the player is off");
-    const player = await fetch(`${origin}/`);
-    assert.equal(player.status, 404, "no public page signs URLs");
-    await player.body?.cancel();
-    const unsigned = await fetch(`${origin}/stream?path=small.mp4`);
-    assert.equal(unsigned.status, 403, "the secret from the environment is required");
-    await unsigned.body?.cancel();
-    const admin = await fetch(`${origin}/admin/api/summary`, {
-      headers: { authorization: "Bearer an-env-admin-token" },
+    try {
+      const origin = await until(
+        "the Listening line",
+        () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
+      );
+      assert.match(out, /\(token from --admin-token\)/, "the token is not printed");
+      assert.match(out, /Player: off/, "with a signing secret the player is off");
+      const player = await fetch(`${origin}/`);
+      assert.equal(player.status, 404, "no public page signs URLs");
+      await player.body?.cancel();
+      const unsigned = await fetch(`${origin}/stream?path=small.mp4`);
+      assert.equal(unsigned.status, 403, "the secret from the environment is required");
+      await unsigned.body?.cancel();
+      const admin = await fetch(`${origin}/admin/api/summary`, {
+        headers: { authorization: "Bearer an-env-admin-token" },
+      });
+      assert.equal(admin.status, 200);
+      await admin.body?.cancel();
+    } finally {
+      stop.abort();
+      assert.equal(await done, 0, err);
+    }
+    // a bad value from the environment is reported like the flag
+    let bad = "";
+    const code = await main(["--root", root], {
+      stderr: { write: (s: string) => bad += s },
+      env: { SAGE_STREAM_SIGNING_SECRET: "short" },
     });
-    assert.equal(admin.status, 200);
-    await admin.body?.cancel();
-  } finally {
-    stop.abort();
-    assert.equal(await done, 0, err);
-  }
-  // a bad value from the environment is reported like the flag
-  let bad = "";
-  const code = await main(["--root", root], {
-    stderr: { write: (s: string) => bad += s },
-    env: { SAGE_STREAM_SIGNING_SECRET: "short" },
-  });
-  assert.equal(code, 2);
-  assert.match(bad, /--signing-secret must be at least 16 bytes long/);
-});
+    assert.equal(code, 2);
+    assert.match(bad, /--signing-secret must be at least 16 bytes long/);
+  },
+);

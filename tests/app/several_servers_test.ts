@@ -6,15 +6,15 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { createClient } from "@libsql/client";
 import { patternBytes, tempDir } from "../_fixtures.ts";
 import { eventually, sleep } from "../_fixtures.ts";
+import { CURRENT_RUNTIME, REPO, RUNTIME_NAMES, runtimeArgs, runtimeBinary } from "../_process.ts";
 import { disposeAllSqld, type Sqld, startSqld } from "../_sqld.ts";
 
-const REPO = resolve(import.meta.dirname ?? ".", "../..");
 const CLI = join(REPO, "src/app/cli.ts");
 const { dir: base, cleanup } = tempDir("sage-several-");
 const running = new Set<Cli>();
@@ -29,15 +29,11 @@ const VIDEO = patternBytes(200_000);
 mkdirSync(root);
 writeFileSync(join(root, "film.mp4"), VIDEO);
 
-type RuntimeName = "deno" | "bun";
-const HERE: RuntimeName = "Bun" in globalThis ? "bun" : "deno";
-const OTHER: RuntimeName = HERE === "bun" ? "deno" : "bun";
+type RuntimeName = string;
+const HERE: RuntimeName = CURRENT_RUNTIME;
+const OTHER: RuntimeName = RUNTIME_NAMES.find((name) => name !== HERE)!;
 /** Two CLIs on the runtime running the tests, one on the other. */
 const RUNTIMES: RuntimeName[] = [HERE, OTHER, HERE];
-
-function runtimeBinary(name: RuntimeName): string {
-  return name === HERE ? process.execPath : join(REPO, "node_modules/.bin", name);
-}
 
 interface Cli {
   runtime: RuntimeName;
@@ -49,9 +45,9 @@ interface Cli {
   stop: () => Promise<number | null>;
 }
 
-/** Starts `src/cli.ts` on `runtime` and waits for its banner. */
+/** Starts `src/app/cli.ts` on `runtime` and waits for its banner. */
 function startCli(runtime: RuntimeName, args: string[], env: Record<string, string> = {}): Promise<Cli> {
-  const argv = runtime === "deno" ? ["run", "-A", CLI] : [CLI];
+  const argv = runtimeArgs(CLI, runtime);
   const child = spawn(runtimeBinary(runtime), [...argv, "--root", root, "--port", "0", ...args], {
     cwd: base,
     env: { ...process.env, NO_COLOR: "1", ...env },
