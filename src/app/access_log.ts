@@ -45,7 +45,19 @@ export function formatAccessLine(entry: AccessEntry): string {
  * @param log Receives access-log lines.
  * @param trustProxy Proxies trusted for the logged client address.
  * @param proxyHeader The forwarding header those proxies set.
- * @returns The wrapped handler.
+ * @returns The wrapped handler: it answers as `handler` does, and logs once the answer is made
+ *   (before its body is sent).
+ *
+ * @example Usage
+ * ```ts
+ * import { withAccessLog } from "@sage/stream/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const handler = withAccessLog(() => new Response("hi"), (line) => lines.push(line));
+ * await (await handler(new Request("http://localhost/stream?path=a.mp4&sig=abc"))).text();
+ * assert.match(lines[0], / - "GET \/stream\?path=a\.mp4&sig=…" 200 (2|-) \d+ms$/);
+ * ```
  */
 export function withAccessLog(
   handler: RuntimeHandler,

@@ -93,25 +93,13 @@ export interface MainOptions {
   /** Stops the server when aborted, like SIGINT/SIGTERM (for tests and embedding). */
   signal?: AbortSignal;
   /**
-   * Where `SAGE_STREAM_SIGNING_SECRET` and `SAGE_STREAM_ADMIN_TOKEN` are read, so secrets need
-   * not appear on a command line (visible to every user in `ps`). Flags win over them.
+   * Where `SAGE_STREAM_SIGNING_SECRET`, `SAGE_STREAM_ADMIN_TOKEN` and `SAGE_STREAM_DB_TOKEN`
+   * are read, so secrets need not appear on a command line (visible to every user in `ps`).
+   * Flags win over them.
    *
    * @default {process.env}
    */
   env?: Record<string, string | undefined>;
-}
-
-/** Secrets taken from the environment when their flag is not given, as flags. */
-function secretsFromEnv(args: readonly string[], env: Record<string, string | undefined>): string[] {
-  const given = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
-  const extra: string[] = [];
-  const secret = env.SAGE_STREAM_SIGNING_SECRET;
-  if (secret && !given("--signing-secret")) extra.push(`--signing-secret=${secret}`);
-  const token = env.SAGE_STREAM_ADMIN_TOKEN;
-  if (token && !given("--admin-token") && !args.includes("--no-log")) extra.push(`--admin-token=${token}`);
-  const dbToken = env.SAGE_STREAM_DB_TOKEN;
-  if (dbToken && !given("--db-token") && !args.includes("--no-log")) extra.push(`--db-token=${dbToken}`);
-  return extra;
 }
 
 /** The text printed by `--help`. */
@@ -164,7 +152,7 @@ wait in the spool and are written when it is back. SIGINT, SIGTERM and SIGHUP st
 it cleanly (the watch log is written or spooled first).
 `;
 
-/** What a flag's value sets, or the message saying why the value is refused. */
+/** Checks a flag's value and sets it in `options`; returns why the value is refused, if it is. */
 type ValueFlag = (value: string, options: CliOptions) => string | undefined;
 
 /** A whole number from 0 to `max`, or `undefined` when `text` is not one. */
@@ -172,6 +160,7 @@ function wholeNumber(text: string, max: number): number | undefined {
   return /^[0-9]+$/.test(text) && Number(text) <= max ? Number(text) : undefined;
 }
 
+/** A flag whose value is a whole number from 0 to `max`. */
 function numberFlag(flag: string, max: number, set: (options: CliOptions, n: number) => void): ValueFlag {
   return (value, options) => {
     const n = wholeNumber(value, max);
@@ -180,64 +169,77 @@ function numberFlag(flag: string, max: number, set: (options: CliOptions, n: num
   };
 }
 
-function secretFlag(flag: string, set: (options: CliOptions, s: string) => void): ValueFlag {
+/** A flag whose value is a secret, at least `MIN_SECRET_BYTES` long. */
+function secretFlag(flag: string, set: (options: CliOptions, secret: string) => void): ValueFlag {
   return (value, options) => {
     if (!isLongEnoughSecret(value)) return `--${flag} must be at least ${MIN_SECRET_BYTES} bytes long`;
     set(options, value);
   };
 }
 
-function nonEmptyFlag(message: string, set: (options: CliOptions, s: string) => void): ValueFlag {
+/** A flag whose value must match `pattern`; `refusal` explains a value that does not. */
+function patternFlag(
+  pattern: RegExp,
+  refusal: (value: string) => string,
+  set: (options: CliOptions, value: string) => void,
+): ValueFlag {
   return (value, options) => {
-    if (value === "") return message;
+    if (!pattern.test(value)) return refusal(value);
     set(options, value);
   };
+}
+
+/** A flag whose value must not be empty; `refusal` explains an empty one. */
+function nonEmptyFlag(refusal: string, set: (options: CliOptions, value: string) => void): ValueFlag {
+  return patternFlag(/./s, () => refusal, set);
 }
 
 const HOST_REGEXP = /^[0-9A-Za-z.:_-]+$/;
 const HOST_NAME_REGEXP = /^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/;
 const DB_URL_REGEXP = /^(file:|libsql:|https?:|wss?:|:memory:$)/i;
+const CHUNK_CAP_SCOPE_REGEXP = /^(media-elements|all)$/;
+const PROXY_HEADER_REGEXP = new RegExp(`^(${PROXY_HEADERS.join("|")})$`);
 
-/** The flags that take a value, each with what it checks and sets. */
-const VALUE_FLAGS: Record<string, ValueFlag> = {
+/** The flags that take a value, after `=` or as the next argument. */
+const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
   root: nonEmptyFlag("--root must not be empty", (o, v) => o.root = v),
   port: numberFlag("port", 65535, (o, n) => o.port = n),
-  host: (value, options) => {
-    if (!HOST_REGEXP.test(value)) return `--host is not an address: "${value}"`;
-    options.host = value;
-  },
+  host: patternFlag(HOST_REGEXP, (v) => `--host is not an address: "${v}"`, (o, v) => o.host = v),
   "max-chunk": numberFlag("max-chunk", Number.MAX_SAFE_INTEGER, (o, n) => o.maxChunkSize = n),
-  "max-chunk-for": (value, options) => {
-    if (value !== "media-elements" && value !== "all") {
-      return `--max-chunk-for must be media-elements or all, got "${value}"`;
-    }
-    options.maxChunkSizeFor = value;
-  },
-  "proxy-header": (value, options) => {
-    if (!(PROXY_HEADERS as readonly string[]).includes(value)) {
-      return `--proxy-header must be x-forwarded-for or forwarded, got "${value}"`;
-    }
-    options.proxyHeader = value as ProxyHeader;
-  },
-  "allow-host": (value, options) => {
-    if (!HOST_NAME_REGEXP.test(value)) return `--allow-host is not a host name: "${value}"`;
-    (options.allowHosts ??= []).push(value);
-  },
+  "max-chunk-for": patternFlag(
+    CHUNK_CAP_SCOPE_REGEXP,
+    (v) => `--max-chunk-for must be media-elements or all, got "${v}"`,
+    (o, v) => o.maxChunkSizeFor = v as ChunkCapScope,
+  ),
+  "proxy-header": patternFlag(
+    PROXY_HEADER_REGEXP,
+    (v) => `--proxy-header must be x-forwarded-for or forwarded, got "${v}"`,
+    (o, v) => o.proxyHeader = v as ProxyHeader,
+  ),
+  "allow-host": patternFlag(
+    HOST_NAME_REGEXP,
+    (v) => `--allow-host is not a host name: "${v}"`,
+    (o, v) => (o.allowHosts ??= []).push(v),
+  ),
   cors: nonEmptyFlag("--cors needs an origin or *", (o, v) => (o.cors ??= []).push(v)),
   "signing-secret": secretFlag("signing-secret", (o, v) => o.signingSecret = v),
-  db: (value, options) => {
-    if (!DB_URL_REGEXP.test(value)) {
-      return "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://";
-    }
-    options.db = value;
-  },
+  db: patternFlag(
+    DB_URL_REGEXP,
+    () => "--db needs a libSQL URL: file:PATH, libsql://, http(s):// or ws(s)://",
+    (o, v) => o.db = v,
+  ),
   "db-token": nonEmptyFlag("--db-token needs the libSQL server's token", (o, v) => o.dbToken = v),
   "db-spool": nonEmptyFlag("--db-spool needs a file path", (o, v) => o.dbSpool = v),
   "admin-token": secretFlag("admin-token", (o, v) => o.adminToken = v),
 };
 
-/** The flags that take no value, each with what it sets. */
-const BOOLEAN_FLAGS: Record<string, (options: CliOptions) => void> = {
+/** The flags whose value is optional: only after `=`, so they never take the next argument. */
+const OPTIONAL_VALUE_FLAGS: Readonly<Record<string, { absent: string; flag: ValueFlag }>> = {
+  "trust-proxy": { absent: "1", flag: numberFlag("trust-proxy", 100, (o, n) => o.trustProxy = n) },
+};
+
+/** The flags that take no value. */
+const BOOLEAN_FLAGS: Readonly<Record<string, (options: CliOptions) => void>> = {
   "no-log": (o) => o.log = false,
   player: (o) => o.player = true,
   "no-player": (o) => o.player = false,
@@ -245,8 +247,10 @@ const BOOLEAN_FLAGS: Record<string, (options: CliOptions) => void> = {
   help: (o) => o.help = true,
 };
 
-/** The flags that name the watch-log database, which `--no-log` turns off. */
-const DB_FLAGS: ReadonlySet<string> = new Set(["db", "db-token", "db-spool"]);
+/** `table[name]` when `name` is one of its own keys (so `--constructor` is no flag). */
+function lookUp<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
 
 /** The settings before any flag. */
 function defaultCliOptions(): CliOptions {
@@ -262,55 +266,63 @@ function defaultCliOptions(): CliOptions {
   };
 }
 
-/** `node:util`'s reading of `args`, as tokens: flags with their values, and everything else. */
+/**
+ * `node:util`'s reading of `args` as tokens: each flag with its value, and each other argument.
+ * Not `strict`: its errors are the runtime's own English, which neither names the flag the way
+ * the messages below do nor is the same on every runtime, and it cannot express a flag whose
+ * value is optional (`--trust-proxy[=N]`). {@linkcode refusalOf} checks each token instead.
+ */
 function tokensOf(args: readonly string[]) {
-  const options: Record<string, { type: "string" | "boolean" }> = { "trust-proxy": { type: "boolean" } };
+  const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const name of Object.keys(VALUE_FLAGS)) options[name] = { type: "string" };
+  for (const name of Object.keys(OPTIONAL_VALUE_FLAGS)) options[name] = { type: "boolean" };
   for (const name of Object.keys(BOOLEAN_FLAGS)) options[name] = { type: "boolean" };
-  // not strict: the tokens are checked below, with messages that name the flag
   return nodeParseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true })
     .tokens;
 }
 
 type Token = ReturnType<typeof tokensOf>[number];
 
-/** Applies one token to `options`, or says why it is refused. */
-function applyToken(token: Token, options: CliOptions): string | undefined {
-  if (token.kind === "positional") return `unexpected argument "${token.value}"`;
-  if (token.kind === "option-terminator") return 'unexpected argument "--"';
-  const { name, rawName, value, inlineValue } = token;
-  if (!rawName.startsWith("--")) return `unexpected argument "${rawName}"`;
-  if (name === "trust-proxy") {
-    if (value === undefined) return void (options.trustProxy = 1);
-    const hops = wholeNumber(value, 100);
-    if (hops === undefined) return `--trust-proxy must be a whole number from 0 to 100, got "${value}"`;
-    return void (options.trustProxy = hops);
+/**
+ * Applies one token to `options`, or returns why it is refused. A value flag followed by
+ * another flag (`--root --port 1`) has forgotten its value: the flag is not taken as it.
+ */
+function refusalOf(token: Token, args: readonly string[], options: CliOptions): string | undefined {
+  if (token.kind !== "option" || !token.rawName.startsWith("--")) {
+    return `unexpected argument "${args[token.index]}"`;
   }
-  const flag = BOOLEAN_FLAGS[name];
-  if (flag !== undefined) return inlineValue ? `--${name} takes no value` : void flag(options);
-  const valueFlag = VALUE_FLAGS[name];
-  if (valueFlag === undefined) return `unknown option "${rawName}"`;
-  // a flag as the next argument is a forgotten value, not the value
-  if (value === undefined || (!inlineValue && value.startsWith("--"))) return `--${name} needs a value`;
-  return valueFlag(value, options);
+  const { name, value, inlineValue } = token;
+  const valueFlag = lookUp(VALUE_FLAGS, name);
+  if (valueFlag !== undefined) {
+    if (value === undefined || (!inlineValue && value.startsWith("--"))) return `--${name} needs a value`;
+    return valueFlag(value, options);
+  }
+  const optional = lookUp(OPTIONAL_VALUE_FLAGS, name);
+  if (optional !== undefined) return optional.flag(value ?? optional.absent, options);
+  const booleanFlag = lookUp(BOOLEAN_FLAGS, name);
+  if (booleanFlag === undefined) return `unknown option "--${name}"`;
+  if (value !== undefined) return `--${name} takes no value`;
+  booleanFlag(options);
 }
 
-/** Flags that cannot be used together, or `undefined`. */
+/** Why the flags given cannot be used together, or `undefined` when they can. */
 function conflictOf(options: CliOptions, given: ReadonlySet<string>): string | undefined {
-  if (!options.log && [...DB_FLAGS].some((flag) => given.has(flag))) {
+  if (!options.log && (given.has("db") || given.has("db-token") || given.has("db-spool"))) {
     return "--db, --db-token and --db-spool cannot be used with --no-log";
   }
-  if (options.adminToken !== undefined && !options.log) {
+  if (!options.log && options.adminToken !== undefined) {
     return "--admin-token and --no-log cannot be used together: the admin shows the watch log";
   }
 }
 
 /**
  * Reads the command line (without the runtime and script arguments). Flags take their value as
- * the next argument or after `=`. Pure: it does not look at the disk.
+ * the next argument or after `=`, except `--trust-proxy`, which takes one only after `=`;
+ * `--allow-host` and `--cors` may be repeated. Pure: it does not look at the disk.
  *
  * @param args The arguments, such as `process.argv.slice(2)`.
- * @returns The options, or the message explaining what is wrong.
+ * @returns The options, or the message explaining what is wrong: an unknown option, a missing
+ *   or refused value, a value given to a flag that takes none, or flags that conflict.
  *
  * @example Usage
  * ```ts
@@ -329,7 +341,7 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
   const options = defaultCliOptions();
   const given = new Set<string>();
   for (const token of tokensOf(args)) {
-    const error = applyToken(token, options);
+    const error = refusalOf(token, args, options);
     if (error !== undefined) return { ok: false, error };
     if (token.kind === "option") given.add(token.name);
   }
@@ -337,31 +349,18 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
   return conflict === undefined ? { ok: true, options } : { ok: false, error: conflict };
 }
 
+/** The exit code after a clean stop or `--help`. */
+const EXIT_OK = 0;
+/** The exit code when the server cannot start (the address cannot be listened on). */
+const EXIT_CANNOT_START = 1;
+/** The exit code for a bad command line or settings. */
+const EXIT_BAD_COMMAND_LINE = 2;
+
 /** Signals that stop the server cleanly: SIGHUP too, which would otherwise kill it unflushed. */
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** How long start-up waits for the watch-log database before serving without it. */
 const STARTUP_CHECK_MS = 3000;
-
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-/** An error's message without the database token, which a driver may echo. */
-function redactedMessage(error: unknown, token: string | undefined): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return token ? text.split(token).join("***") : text;
-}
-
-/** 24 random bytes, base64url: the admin token made when none is given. */
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return base64url(bytes);
-}
 
 /**
  * Runs the command-line server until SIGINT, SIGTERM, SIGHUP or `options.signal`: then in-flight
@@ -386,41 +385,95 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   const parsed = parseArgs([...args, ...secretsFromEnv(args, env)]);
   if (!parsed.ok) return badCommandLine(stderr, parsed.error);
   const cli = parsed.options;
-  if (cli.help) {
-    stdout.write(USAGE);
-    return 0;
+  if (cli.help) return helpShown(stdout);
+  if (!isDirectory(cli.root)) return rootNotADirectory(stderr, cli.root);
+  let watchLog: WatchLogger | null = null;
+  if (cli.log) {
+    try {
+      watchLog = openWatchLog(cli, stderr);
+    } catch (error) {
+      return watchLogRefused(stderr, cli, error);
+    }
   }
-  if (!isDirectory(cli.root)) {
-    return badCommandLine(stderr, `--root is not a directory: "${cli.root}"`, false);
+  try {
+    return await serve(cli, watchLog, { stdout, stderr, signal });
+  } finally {
+    await watchLog?.close(); // the one place the watch log is closed: flushed, or spooled
   }
+}
 
-  const log = cli.log ? await openWatchLog(cli, stderr) : { watchLog: null, state: "" };
-  if (log === null) return 2;
-  const adminToken = cli.adminToken ?? (log.watchLog ? randomToken() : undefined);
-  const handler = buildHandler(cli, log.watchLog, adminToken, stderr);
+/**
+ * Serves until a stop is asked for: checks the watch log, builds the app, listens, prints the
+ * banner, waits, then closes the listener, cutting off streams in flight.
+ */
+async function serve(
+  cli: CliOptions,
+  watchLog: WatchLogger | null,
+  io: { stdout: Writer; stderr: Writer; signal: AbortSignal | undefined },
+): Promise<number> {
+  const watchLogLine = watchLog === null ? "" : await watchLogState(watchLog, cli);
+  const adminToken = cli.adminToken ?? (watchLog === null ? undefined : randomToken());
+  const handler = buildHandler(cli, watchLog, adminToken, io.stderr);
   let listener: Listener;
   try {
     listener = await runtime.listen({ hostname: cli.host, port: cli.port, handler });
   } catch (error) {
-    stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
-    await log.watchLog?.close();
-    return 1;
+    return cannotListen(io.stderr, cli, error);
   }
   // one write, so readers of the Listening line see the rest with it
-  stdout.write(banner(cli, listener, adminToken) + log.state);
-
-  await stopRequested(signal);
+  io.stdout.write(banner(cli, listener, adminToken) + watchLogLine);
+  await stopRequested(io.signal);
   await listener.close({ force: true });
-  await log.watchLog?.close();
-  return 0;
+  return EXIT_OK;
 }
 
-/** Writes a command-line error and returns the exit code `2`. */
-function badCommandLine(stderr: Writer, message: string, hint = true): number {
-  stderr.write(`sage-stream: ${message}\n${hint ? "Try --help for the options.\n" : ""}`);
-  return 2;
+/** Secrets taken from the environment when their flag is not given, as flags. */
+function secretsFromEnv(args: readonly string[], env: Record<string, string | undefined>): string[] {
+  const given = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const logOff = args.includes("--no-log");
+  const extra: string[] = [];
+  const secret = env.SAGE_STREAM_SIGNING_SECRET;
+  if (secret && !given("--signing-secret")) extra.push(`--signing-secret=${secret}`);
+  const token = env.SAGE_STREAM_ADMIN_TOKEN;
+  if (token && !given("--admin-token") && !logOff) extra.push(`--admin-token=${token}`);
+  const dbToken = env.SAGE_STREAM_DB_TOKEN;
+  if (dbToken && !given("--db-token") && !logOff) extra.push(`--db-token=${dbToken}`);
+  return extra;
 }
 
+/** Exit: writes the usage. */
+function helpShown(stdout: Writer): number {
+  stdout.write(USAGE);
+  return EXIT_OK;
+}
+
+/** Exit: writes what is wrong with the command line, and where to look. */
+function badCommandLine(stderr: Writer, message: string): number {
+  stderr.write(`sage-stream: ${message}\nTry --help for the options.\n`);
+  return EXIT_BAD_COMMAND_LINE;
+}
+
+/** Exit: `--root` names no directory. */
+function rootNotADirectory(stderr: Writer, root: string): number {
+  stderr.write(`sage-stream: --root is not a directory: "${root}"\n`);
+  return EXIT_BAD_COMMAND_LINE;
+}
+
+/** Exit: the watch logger refused its settings. */
+function watchLogRefused(stderr: Writer, cli: CliOptions, error: unknown): number {
+  const why = redactedMessage(error, cli.dbToken);
+  stderr.write(`sage-stream: cannot use the watch log "${redactUrl(cli.db)}": ${why}\n`);
+  return EXIT_BAD_COMMAND_LINE;
+}
+
+/** Exit: the address cannot be listened on (taken, or not this machine's). */
+function cannotListen(stderr: Writer, cli: CliOptions, error: unknown): number {
+  const why = error instanceof Error ? error.message : String(error);
+  stderr.write(`sage-stream: cannot listen on ${cli.host}:${cli.port}: ${why}\n`);
+  return EXIT_CANNOT_START;
+}
+
+/** Whether `path` is a directory (`false` when it does not exist or cannot be read). */
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -429,47 +482,58 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** The watch log and the banner line saying its state. */
-interface OpenedWatchLog {
-  watchLog: WatchLogger | null;
-  state: string;
+/**
+ * The watch logger of the command line's settings; it reports write failures on `stderr`.
+ *
+ * @throws {Error} When the logger refuses the settings.
+ */
+function openWatchLog(cli: CliOptions, stderr: Writer): WatchLogger {
+  const where = redactUrl(cli.db);
+  return createWatchLogger({
+    url: cli.db,
+    authToken: cli.dbToken,
+    spoolPath: cli.dbSpool,
+    onError: (error) =>
+      stderr.write(`sage-stream: watch log (${where}): ${redactedMessage(error, cli.dbToken)}\n`),
+  });
 }
 
 /**
- * Creates the watch logger and checks, within `STARTUP_CHECK_MS`, that its database answers:
- * an unreachable one is reported in the banner, not fatal, as streaming never waits on it.
- * `null` when the settings are refused (the message is written).
+ * The banner's watch-log line, after waiting at most `STARTUP_CHECK_MS` for its database: an
+ * unreachable one is reported, not fatal, since streaming never waits on it.
  */
-async function openWatchLog(cli: CliOptions, stderr: Writer): Promise<OpenedWatchLog | null> {
+async function watchLogState(watchLog: WatchLogger, cli: CliOptions): Promise<string> {
   const where = redactUrl(cli.db);
-  let watchLog: WatchLogger;
-  try {
-    watchLog = createWatchLogger({
-      url: cli.db,
-      authToken: cli.dbToken,
-      spoolPath: cli.dbSpool,
-      onError: (error) =>
-        stderr.write(`sage-stream: watch log (${where}): ${redactedMessage(error, cli.dbToken)}\n`),
-    });
-  } catch (error) {
-    stderr.write(
-      `sage-stream: cannot use the watch log "${where}": ${redactedMessage(error, cli.dbToken)}\n`,
-    );
-    return null;
-  }
   try {
     await within(STARTUP_CHECK_MS, watchLog.flush());
-    return { watchLog, state: `  Watch log: ${where}\n` };
+    return `  Watch log: ${where}\n`;
   } catch (error) {
     const why = redactedMessage(error, cli.dbToken);
-    return {
-      watchLog,
-      state: `  Watch log: ${where} is unavailable (${why}); events wait in the spool until it is back\n`,
-    };
+    return `  Watch log: ${where} is unavailable (${why}); events wait in the spool until it is back\n`;
   }
 }
 
-/** The app for the command line's settings, with the access log unless `--quiet`. */
+/** `work`, or a rejection when it has not settled within `ms`. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** An error's message without the database token, which a driver may echo. */
+function redactedMessage(error: unknown, token: string | undefined): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return token ? text.split(token).join("***") : text;
+}
+
+/** 24 random bytes, base64url: the admin token made when none is given. */
+function randomToken(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(24)));
+}
+
+/** The app for the command line's settings, with the access log on `stderr` unless `--quiet`. */
 function buildHandler(
   cli: CliOptions,
   watchLog: WatchLogger | null,
@@ -480,7 +544,7 @@ function buildHandler(
     root: cli.root,
     maxChunkSize: cli.maxChunkSize,
     maxChunkSizeFor: cli.maxChunkSizeFor,
-    cors: cli.cors === undefined ? undefined : cli.cors.includes("*") ? "*" : cli.cors,
+    cors: cli.cors?.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,
     proxyHeader: cli.proxyHeader,
@@ -509,7 +573,7 @@ function banner(cli: CliOptions, listener: Listener, adminToken: string | undefi
   return text;
 }
 
-/** Resolves on SIGINT, SIGTERM, SIGHUP or when `signal` aborts. */
+/** Resolves on SIGINT, SIGTERM, SIGHUP or when `signal` aborts, whichever comes first. */
 function stopRequested(signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = () => {

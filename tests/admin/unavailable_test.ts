@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { csvExportBody } from "../../src/admin/csv_export.ts";
 import { type AdminHandler, createAdminHandler, type WatchLogUnavailableError } from "../../src/admin/mod.ts";
-import { createWatchLogger, type StreamEvent, type WatchLogger } from "../../src/watch_log/mod.ts";
+import { createWatchLogger, type WatchLogger } from "../../src/watch_log/mod.ts";
 import { closedPort, eventually, tempDir } from "../_fixtures.ts";
 
 const TOKEN = "admin-test-token-0123456789";

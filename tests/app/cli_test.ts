@@ -1,20 +1,22 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { join, resolve } from "node:path";
-import process from "node:process";
+import { join } from "node:path";
 import { createApp } from "../../src/app/app.ts";
 import { type CliOptions, main, parseArgs, USAGE, withAccessLog } from "../../src/app/cli.ts";
 import { runtime } from "../../src/runtime/mod.ts";
 import { createWatchLogger } from "../../src/watch_log/mod.ts";
-import { closedPort, patternBytes, tempDir, waitFor } from "../_fixtures.ts";
-import { runtimeArgs } from "../_process.ts";
+import { closedPort, openHandlesTo, patternBytes, tempDir, waitFor } from "../_fixtures.ts";
+import { type ChildServer, REPO, spawnScript, startScript } from "../_process.ts";
 
-const CLI = resolve(import.meta.dirname ?? ".", "../../src/app/cli.ts");
+const CLI = join(REPO, "src/app/cli.ts");
 const { dir: base, cleanup } = tempDir("sage-cli-");
-after(cleanup);
+const servers = new Set<ChildServer>();
+after(async () => {
+  await Promise.all([...servers].map((cli) => cli.stop())); // those a failed test left running
+  cleanup();
+});
 const root = join(base, "videos");
 mkdirSync(root);
 const small = patternBytes(5000);
@@ -24,52 +26,17 @@ writeFileSync(join(root, "big.mp4"), new Uint8Array(BIG_SIZE));
 writeFileSync(join(base, "secret.mp4"), "SECRET");
 symlinkSync("../secret.mp4", join(root, "link.mp4"));
 
-/** Polls `fn` until it gives a value (not `undefined` or `false`); throws naming `what` after `timeoutMs`. */
-const until = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> =>
-  waitFor(what, fn, timeoutMs);
-
-interface RunningCli {
-  child: ChildProcess;
-  port: number;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
+/** The CLI on the test media and any free port, once its banner (Listening line first) is out. */
+async function startCli(args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
+  const cli = await startScript(CLI, ["--root", root, "--port", "0", ...args], { cwd: base, env });
+  servers.add(cli);
+  assert.match(cli.stdout(), /^Listening on http:\/\/127\.0\.0\.1:\d+\/\n/);
+  return cli;
 }
 
-function spawnCli(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const argv = [...runtimeArgs(CLI), ...args];
-  const child = spawn(process.execPath, argv, {
-    cwd: base,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => err += s);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningCli> {
-  const running = spawnCli(["--root", root, "--port", "0", ...args], env);
-  const port = await until("the Listening line", () => {
-    if (running.child.exitCode !== null) throw new Error(`CLI exited: ${running.stderr()}`);
-    const m = /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(running.stdout());
-    return m ? Number(m[1]) : undefined;
-  }, 30_000);
-  return { ...running, port };
-}
-
-/**
- * Sends a signal by pid: Deno's `child.kill()` reports the signal as the exit cause even when
- * the child handled it and exited with a code.
- */
-function signal(cli: RunningCli, name: "SIGTERM" | "SIGINT" | "SIGHUP"): void {
-  process.kill(cli.child.pid!, name);
+/** Number of file descriptors process `pid` has open (Linux). */
+function fdCount(pid: number | "self"): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
 
 /** Opens a raw connection asking for the whole big file, and stops reading after a little. */
@@ -95,19 +62,6 @@ function statusWithHost(port: number, path: string, host: string): Promise<strin
     socket.on("end", () => resolve(text.slice(0, text.indexOf("\r\n"))));
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
-}
-
-function fdsOf(pid: number | "self"): string[] {
-  const dir = `/proc/${pid}/fd`;
-  const links: string[] = [];
-  for (const fd of readdirSync(dir)) {
-    try {
-      links.push(readlinkSync(join(dir, fd)));
-    } catch {
-      // closed while listing
-    }
-  }
-  return links;
 }
 
 test("parseArgs: defaults", () => {
@@ -142,8 +96,19 @@ test("parseArgs: every flag, with spaces or =", () => {
     "--signing-secret",
     "0123456789abcdef",
     "--trust-proxy=2",
+    "--proxy-header",
+    "forwarded",
+    "--allow-host",
+    "media.example.org",
+    "--allow-host=.cdn.example",
     "--db",
     "file:/tmp/w.db",
+    "--db-token=t0ken",
+    "--db-spool",
+    "/tmp/spool.db",
+    "--admin-token",
+    "an-admin-token-0123",
+    "--player",
     "--quiet",
     "--help",
   ]);
@@ -158,7 +123,13 @@ test("parseArgs: every flag, with spaces or =", () => {
       cors: ["https://a.example", "https://b.example"],
       signingSecret: "0123456789abcdef",
       trustProxy: 2,
+      proxyHeader: "forwarded",
+      allowHosts: ["media.example.org", ".cdn.example"],
       db: "file:/tmp/w.db",
+      dbToken: "t0ken",
+      dbSpool: "/tmp/spool.db",
+      adminToken: "an-admin-token-0123",
+      player: true,
       log: true,
       quiet: true,
       help: true,
@@ -169,6 +140,11 @@ test("parseArgs: every flag, with spaces or =", () => {
   const bare = parseArgs(["--trust-proxy", "--no-log"]);
   assert.equal(bare.ok && bare.options.trustProxy, 1);
   assert.equal(bare.ok && bare.options.log, false);
+  // a value that starts with one dash is a value; after "=", anything is
+  const dashed = parseArgs(["--root", "-videos", "--cors=--odd", "--trust-proxy=0"]);
+  assert.equal(dashed.ok && dashed.options.root, "-videos");
+  assert.deepEqual(dashed.ok && dashed.options.cors, ["--odd"]);
+  assert.equal(dashed.ok && dashed.options.trustProxy, 0);
 });
 
 test("parseArgs: bad command lines are explained", () => {
@@ -201,6 +177,20 @@ test("parseArgs: bad command lines are explained", () => {
     [["--trust-proxy", "3"], 'unexpected argument "3"'],
     [["--", "--root", "x"], 'unexpected argument "--"'],
     [["--quiet=1"], "--quiet takes no value"],
+    [["--help=no"], "--help takes no value"],
+    [["-p80"], 'unexpected argument "-p80"'],
+    [["--Root", "x"], 'unknown option "--Root"'],
+    [["--bogus=1"], 'unknown option "--bogus"'],
+    // names an Object.prototype member: still no flag
+    [["--constructor"], 'unknown option "--constructor"'],
+    [["--toString=x"], 'unknown option "--toString"'],
+    [["--cors"], "--cors needs a value"],
+    [["--cors="], "--cors needs an origin or *"],
+    [["--trust-proxy=101"], '--trust-proxy must be a whole number from 0 to 100, got "101"'],
+    [
+      ["--admin-token", "a-long-enough-token", "--no-log"],
+      "--admin-token and --no-log cannot be used together: the admin shows the watch log",
+    ],
     // secrets are counted in UTF-8 bytes: seven "é" are 14 bytes
     [["--admin-token", "ééééééé"], "--admin-token must be at least 16 bytes long"],
   ];
@@ -209,7 +199,6 @@ test("parseArgs: bad command lines are explained", () => {
 
 test(
   "main: --help prints the usage and a bad flag exits with 2 and a message",
-  { timeout: 60_000 },
   async () => {
     let out = "";
     let err = "";
@@ -227,7 +216,39 @@ test(
   },
 );
 
-test("withAccessLog writes one access-log line per request of the app", { timeout: 60_000 }, async () => {
+test(
+  "main (in process): an address already taken exits with 1 and says why, with the watch log on",
+  { timeout: 60_000 },
+  async () => {
+    let out = "";
+    const stop = new AbortController();
+    const first = main(["--root", root, "--port", "0", "--no-log", "--quiet"], {
+      stdout: { write: (s: string) => out += s },
+      signal: stop.signal,
+    });
+    try {
+      const port = await waitFor(
+        "the Listening line",
+        () => /^Listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1],
+      );
+      let err = "";
+      let secondOut = "";
+      const db = join(base, "taken.db");
+      const code = await main(["--root", root, "--port", port, "--quiet", "--db", `file:${db}`], {
+        stdout: { write: (s: string) => secondOut += s },
+        stderr: { write: (s: string) => err += s },
+      });
+      assert.equal(code, 1);
+      assert.match(err, new RegExp(`^sage-stream: cannot listen on 127\\.0\\.0\\.1:${port}: .+\n$`));
+      assert.equal(secondOut, "", "no banner");
+    } finally {
+      stop.abort();
+      assert.equal(await first, 0);
+    }
+  },
+);
+
+test("withAccessLog writes one access-log line per request of the app", async () => {
   const lines: string[] = [];
   const app = withAccessLog(createApp({ root }), (line) => lines.push(line));
   const player = await app(new Request("http://localhost/"));
@@ -264,7 +285,7 @@ test("CLI (child process): answers only IP addresses, localhost and --allow-host
       }
     }
   } finally {
-    signal(cli, "SIGTERM");
+    cli.signal("SIGTERM");
   }
   assert.equal(await cli.exited, 0);
 });
@@ -274,7 +295,7 @@ test("CLI (child process): serves the root, refuses escapes, logs requests, stop
 }, async () => {
   const cli = await startCli(["--no-log"]);
   try {
-    const origin = `http://127.0.0.1:${cli.port}`;
+    const { origin } = cli;
     const part = await fetch(`${origin}/stream?path=small.mp4`, { headers: { range: "bytes=4990-" } });
     assert.equal(part.status, 206);
     assert.deepEqual(new Uint8Array(await part.arrayBuffer()), small.subarray(4990));
@@ -287,27 +308,27 @@ test("CLI (child process): serves the root, refuses escapes, logs requests, stop
     const other = await fetch(`${origin}/nothing-here`);
     assert.equal(other.status, 404);
     await other.body?.cancel();
-    await until("4 access-log lines", () => cli.stderr().split("\n").length === 5);
+    await waitFor("4 access-log lines", () => cli.stderr().split("\n").length === 5);
     const lines = cli.stderr().trimEnd().split("\n");
     assert.match(lines[0], / 127\.0\.0\.1 "GET \/stream\?path=small\.mp4" 206 10 \d+ms$/);
     assert.match(lines[1], / 127\.0\.0\.1 "GET \/stream\?path=link\.mp4" 404 \S+ \d+ms$/);
     assert.match(lines[2], / 127\.0\.0\.1 "GET \/stream\?path=\.\.\/secret\.mp4" 400 \S+ \d+ms$/);
     assert.match(lines[3], / 127\.0\.0\.1 "GET \/nothing-here" 404 - \d+ms$/);
   } finally {
-    signal(cli, "SIGTERM");
+    cli.signal("SIGTERM");
   }
   assert.equal(await cli.exited, 0);
 });
 
 test("CLI (child process): a bad flag exits with code 2 and says why", { timeout: 60_000 }, async () => {
-  const cli = spawnCli(["--port", "eighty"]);
+  const cli = spawnScript(CLI, ["--port", "eighty"], { cwd: base });
   assert.equal(await cli.exited, 2);
   assert.equal(
     cli.stderr(),
     'sage-stream: --port must be a whole number from 0 to 65535, got "eighty"\nTry --help for the options.\n',
   );
   assert.equal(cli.stdout(), "");
-  const missingRoot = spawnCli(["--root", join(base, "nowhere")]);
+  const missingRoot = spawnScript(CLI, ["--root", join(base, "nowhere")], { cwd: base });
   assert.equal(await missingRoot.exited, 2);
   assert.match(missingRoot.stderr(), /--root is not a directory/);
 });
@@ -318,12 +339,12 @@ test("CLI (child process): the watch log is on by default and flushed on SIGINT;
   const db = join(base, "watch.db");
   const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
   try {
-    const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+    const res = await fetch(`${cli.origin}/stream?path=small.mp4`, {
       headers: { range: "bytes=0-99", "user-agent": "cli-test" },
     });
     assert.equal((await res.arrayBuffer()).byteLength, 100);
   } finally {
-    signal(cli, "SIGINT");
+    cli.signal("SIGINT");
   }
   assert.equal(await cli.exited, 0);
   assert.equal(cli.stderr(), "");
@@ -348,13 +369,13 @@ test(
     const cli = await startCli(["--db", `file:${db}`, "--quiet"]);
     try {
       for (let i = 0; i < 20; i++) {
-        const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+        const res = await fetch(`${cli.origin}/stream?path=small.mp4`, {
           headers: { range: `bytes=${i * 100}-${i * 100 + 99}` },
         });
         await res.arrayBuffer();
       }
     } finally {
-      signal(cli, "SIGHUP");
+      cli.signal("SIGHUP");
     }
     assert.equal(await cli.exited, 0);
     const reader = createWatchLogger({ url: `file:${db}` });
@@ -385,14 +406,14 @@ test(
         new RegExp(`Watch log: http://127\\.0\\.0\\.1:${port}/? is unavailable \\(`),
       );
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(`http://127.0.0.1:${cli.port}/stream?path=small.mp4`, {
+        const res = await fetch(`${cli.origin}/stream?path=small.mp4`, {
           headers: { range: "bytes=0-99" },
         });
         assert.equal(res.status, 206);
         assert.equal((await res.arrayBuffer()).byteLength, 100);
       }
     } finally {
-      signal(cli, "SIGTERM");
+      cli.signal("SIGTERM");
     }
     assert.equal(await cli.exited, 0);
     assert.ok(!cli.stdout().includes(token) && !cli.stderr().includes(token), "the token is never printed");
@@ -413,14 +434,14 @@ test("CLI (child process): SIGTERM with streams in flight closes them and exits 
 }, async () => {
   const cli = await startCli(["--no-log", "--quiet", "--max-chunk", "0"]);
   const pid = cli.child.pid!;
-  const baseline = fdsOf(pid).length;
+  const baseline = fdCount(pid);
   const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(cli.port)));
   const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
   for (const s of sockets) s.on("error", () => {});
   try {
-    assert.ok(fdsOf(pid).length >= baseline + 3, "the server holds the three connections");
+    assert.ok(fdCount(pid) >= baseline + 3, "the server holds the three connections");
     const started = Date.now();
-    signal(cli, "SIGTERM");
+    cli.signal("SIGTERM");
     assert.equal(await cli.exited, 0);
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     for (const s of sockets) s.resume();
@@ -435,17 +456,19 @@ test(
   { timeout: 60_000 },
   async () => {
     const bigPath = join(root, "big.mp4");
-    const openOnBig = () => fdsOf("self").filter((link) => link === bigPath).length;
-    const baseline = fdsOf("self").length;
+    const openOnBig = () => openHandlesTo(bigPath);
+    const baseline = fdCount("self");
     let out = "";
     const stop = new AbortController();
     const done = main(["--root", root, "--port", "0", "--no-log", "--quiet", "--max-chunk", "0"], {
       stdout: { write: (s: string) => out += s },
       signal: stop.signal,
     });
-    const port = await until(
-      "the Listening line",
-      () => Number(/^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1]) || undefined,
+    const port = Number(
+      await waitFor(
+        "the Listening line",
+        () => /^Listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(out)?.[1],
+      ),
     );
     const sockets = await Promise.all([1, 2, 3].map(() => stalledDownload(port)));
     const closed = sockets.map((s) => new Promise<void>((r) => s.once("close", () => r())));
@@ -455,17 +478,13 @@ test(
       if (!runtime.capabilities.sendsFileBodiesFromKernel) assert.equal(openOnBig(), 3);
       stop.abort();
       assert.equal(await done, 0);
-      await until("the file handles to be released", () => openOnBig() === 0 || undefined, 5000);
+      await waitFor("the file handles to be released", () => openOnBig() === 0, 5000);
       for (const s of sockets) s.resume();
       await Promise.all(closed);
     } finally {
       for (const s of sockets) s.destroy();
     }
-    await until(
-      `the fd count to return to ${baseline}`,
-      () => fdsOf("self").length <= baseline || undefined,
-      5000,
-    );
+    await waitFor(`the fd count to return to ${baseline}`, () => fdCount("self") <= baseline, 5000);
   },
 );
 
@@ -497,7 +516,7 @@ test("main (in process): prints the player and admin URLs, and the printed token
     signal: stop.signal,
   });
   try {
-    const token = await until(
+    const token = await waitFor(
       "the admin line",
       () => /Admin: +http:\/\/\S+\/admin\/ +\(token: ([\w-]+)\)/.exec(out)?.[1],
     );
@@ -541,7 +560,7 @@ test(
       },
     );
     try {
-      const origin = await until(
+      const origin = await waitFor(
         "the Listening line",
         () => /^Listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1],
       );

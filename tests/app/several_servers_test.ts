@@ -1,25 +1,24 @@
 // Several sage-stream CLIs, on Deno and on Bun, sharing one watch log on a real libSQL server
 // (sqld): one viewer's requests spread over the servers make one viewing, concurrent load is
 // written once per request, also across a SIGKILL of sqld, the CLI serves while sqld is down,
-// and the database token is never printed. sqld must be installed (see watch_log/_sqld.ts).
+// and the database token is never printed. sqld must be installed (see tests/_sqld.ts).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { createClient } from "@libsql/client";
-import { patternBytes, tempDir } from "../_fixtures.ts";
-import { eventually, sleep } from "../_fixtures.ts";
-import { CURRENT_RUNTIME, REPO, RUNTIME_NAMES, runtimeArgs, runtimeBinary } from "../_process.ts";
+import { eventually, patternBytes, sleep, tempDir } from "../_fixtures.ts";
+import { type ChildServer, CURRENT_RUNTIME, REPO, RUNTIME_NAMES, startScript } from "../_process.ts";
 import { disposeAllSqld, type Sqld, startSqld } from "../_sqld.ts";
 
 const CLI = join(REPO, "src/app/cli.ts");
+/** How long a CLI may take to write or spool its watch log after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 20_000;
 const { dir: base, cleanup } = tempDir("sage-several-");
-const running = new Set<Cli>();
+const running = new Set<ChildServer>();
 after(async () => {
-  await Promise.all([...running].map((cli) => cli.stop()));
+  await Promise.all([...running].map((cli) => cli.stop(STOP_GRACE_MS)));
   await disposeAllSqld();
   cleanup();
 });
@@ -29,71 +28,28 @@ const VIDEO = patternBytes(200_000);
 mkdirSync(root);
 writeFileSync(join(root, "film.mp4"), VIDEO);
 
-type RuntimeName = string;
-const HERE: RuntimeName = CURRENT_RUNTIME;
-const OTHER: RuntimeName = RUNTIME_NAMES.find((name) => name !== HERE)!;
+const HERE = CURRENT_RUNTIME;
+const OTHER = RUNTIME_NAMES.find((name) => name !== HERE);
+if (OTHER === undefined) throw new Error(`tests/_process.ts knows no runtime besides ${HERE}`);
 /** Two CLIs on the runtime running the tests, one on the other. */
-const RUNTIMES: RuntimeName[] = [HERE, OTHER, HERE];
+const RUNTIMES: readonly string[] = [HERE, OTHER, HERE];
 
-interface Cli {
-  runtime: RuntimeName;
-  child: ChildProcess;
-  origin: string;
-  stdout: () => string;
-  stderr: () => string;
-  /** SIGTERM by pid (SIGKILL after 20 s), resolves with the exit code. */
-  stop: () => Promise<number | null>;
-}
-
-/** Starts `src/app/cli.ts` on `runtime` and waits for its banner. */
-function startCli(runtime: RuntimeName, args: string[], env: Record<string, string> = {}): Promise<Cli> {
-  const argv = runtimeArgs(CLI, runtime);
-  const child = spawn(runtimeBinary(runtime), [...argv, "--root", root, "--port", "0", ...args], {
-    cwd: base,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => err += s);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const stop = async () => {
-    if (alive()) {
-      // by pid: Deno's child.kill() reports the signal as the exit cause even after a clean exit
-      process.kill(child.pid!, "SIGTERM");
-      const timer = setTimeout(() => alive() && process.kill(child.pid!, "SIGKILL"), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    return child.exitCode;
-  };
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 30_000;
-    const poll = () => {
-      // the banner is one write: once the Listening line is there, so is the watch-log line
-      const match = /^Listening on (http:\/\/[^/\s]+)\//m.exec(out);
-      if (match) {
-        const cli: Cli = { runtime, child, origin: match[1], stdout: () => out, stderr: () => err, stop };
-        running.add(cli);
-        resolve(cli);
-      } else if (!alive() || Date.now() > deadline) {
-        void stop();
-        reject(new Error(`${runtime} CLI did not start:\n${out}\n${err}`));
-      } else {
-        setTimeout(poll, 20);
-      }
-    };
-    poll();
-  });
+/** The CLI on `runtime`, serving the test media on any free port, once its banner is out. */
+async function startCli(
+  runtime: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
+  const cli = await startScript(CLI, ["--root", root, "--port", "0", ...args], { runtime, cwd: base, env });
+  running.add(cli);
+  return cli;
 }
 
 /**
  * Three CLIs on `sqld`, each with its own spool, reaching it by http://, ws:// and
  * libsql://…?tls=0; the first takes the token as --db-token, the others from SAGE_STREAM_DB_TOKEN.
  */
-async function startThree(sqld: Sqld, tag: string): Promise<Cli[]> {
+async function startThree(sqld: Sqld, tag: string): Promise<ChildServer[]> {
   const urls = [sqld.url("http"), sqld.url("ws"), sqld.url("libsql")];
   return await Promise.all(RUNTIMES.map((runtime, i) => {
     const args = ["--db", urls[i], "--db-spool", join(base, `${tag}-spool-${i}.db`), "--quiet"];
@@ -102,8 +58,8 @@ async function startThree(sqld: Sqld, tag: string): Promise<Cli[]> {
   }));
 }
 
-async function stopAll(clis: Cli[]): Promise<void> {
-  const codes = await Promise.all(clis.map((cli) => cli.stop()));
+async function stopAll(clis: ChildServer[]): Promise<void> {
+  const codes = await Promise.all(clis.map((cli) => cli.stop(STOP_GRACE_MS)));
   clis.forEach((cli, i) => {
     running.delete(cli);
     assert.equal(codes[i], 0, `${cli.runtime} CLI exited with ${codes[i]}:\n${cli.stderr()}`);
@@ -111,7 +67,7 @@ async function stopAll(clis: Cli[]): Promise<void> {
 }
 
 /** Asserts that no CLI printed the token (whole, or its signature alone). */
-function assertTokenNeverPrinted(clis: Cli[], token: string): void {
+function assertTokenNeverPrinted(clis: ChildServer[], token: string): void {
   const signature = token.split(".")[2];
   for (const cli of clis) {
     for (const [name, text] of [["stdout", cli.stdout()], ["stderr", cli.stderr()]]) {
