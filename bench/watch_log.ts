@@ -5,21 +5,20 @@
 //   deno run -A bench/watch_log.ts [--events N] [--lock-seconds S] [--results FILE]
 //   bun bench/watch_log.ts …
 //
-// Needs sqld (see tests/_sqld.ts for where it is looked for) and wrk.
-import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// Needs sqld (see tests/_sqld.ts for where it is looked for) and wrk. A probe run with any
+// answer that is not 2xx is void: its row says so instead of giving figures.
+import { appendFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { createWatchLogger } from "../src/watch_log/logger.ts";
 import type { WatchLogger } from "../src/watch_log/types.ts";
-import { closedPort, eventually, sleep } from "../tests/_fixtures.ts";
-import { lockDatabase, servedEvent } from "../tests/watch_log/_helpers.ts";
+import { closedPort, eventually, sleep, tempDir } from "../tests/_fixtures.ts";
+import { CURRENT_RUNTIME, REPO, startScript } from "../tests/_process.ts";
 import { startSqld } from "../tests/_sqld.ts";
-import { runtimeArgs } from "../tests/_process.ts";
+import { lockDatabase, migrateDatabase, servedEvent } from "../tests/watch_log/_helpers.ts";
+import { runWrk } from "./lib/wrk.ts";
 
-const REPO = resolve(import.meta.dirname ?? ".", "..");
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "20000" },
@@ -29,13 +28,11 @@ const { values } = parseArgs({
 });
 const EVENTS = Number(values.events);
 const LOCK_SECONDS = Number(values["lock-seconds"]);
-const runtimeName = "Bun" in globalThis ? "bun" : "deno";
-const work = mkdtempSync(join(tmpdir(), "sage-bench-log-"));
-const lines: string[] = [];
-const say = (line: string) => {
-  lines.push(line);
-  console.log(line);
-};
+const SPOOL_EVENTS = 10_000;
+/** Long enough for the writer's backoff to reach its cap before the database comes back. */
+const BACKOFF_CAP_WAIT_MS = 10_000;
+const PROBE_CONNECTIONS = 32;
+const work = tempDir("sage-bench-log-");
 
 function recordMany(logger: WatchLogger, n: number, offset = 0): void {
   for (let i = 0; i < n; i++) {
@@ -46,9 +43,14 @@ function recordMany(logger: WatchLogger, n: number, offset = 0): void {
   }
 }
 
+/** A fresh path in the work directory. */
+function workPath(name: string): string {
+  return join(work.dir, `${name}-${Date.now()}.db`);
+}
+
 /** Events/s from the first record() to the last row written. */
-async function throughput(url: string, authToken?: string): Promise<number> {
-  const logger = createWatchLogger({ url, authToken, spoolPath: join(work, `spool-${Date.now()}.db`) });
+async function throughput(url: string): Promise<number> {
+  const logger = createWatchLogger({ url, spoolPath: workPath("spool") });
   await logger.flush(); // opened and migrated before the clock starts
   const started = performance.now();
   recordMany(logger, EVENTS);
@@ -58,142 +60,143 @@ async function throughput(url: string, authToken?: string): Promise<number> {
   return EVENTS / seconds;
 }
 
+function sizeOrZero(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Bytes of spool [file, WAL] holding 10,000 events, with the database unreachable. */
 async function spoolBytesPer10k(): Promise<[number, number]> {
-  const spool = join(work, "spool-size.db");
+  const spool = workPath("spool-size");
   const logger = createWatchLogger({
     url: `http://127.0.0.1:${await closedPort()}`,
     spoolPath: spool,
     closeTimeoutMs: 100,
     onError: () => {},
   });
-  recordMany(logger, 10_000);
+  recordMany(logger, SPOOL_EVENTS);
   await logger.close();
-  const size = (p: string) => {
-    try {
-      return statSync(p).size;
-    } catch {
-      return 0;
-    }
-  };
-  return [size(spool), size(`${spool}-wal`)];
+  return [sizeOrZero(spool), sizeOrZero(`${spool}-wal`)];
 }
 
-/** ms from the database's return (sqld ready, or a lock released) to the first written event. */
-async function recovery(kind: "sqld" | "lock"): Promise<number> {
-  const sqld = kind === "sqld" ? await startSqld({ deferred: true }) : null;
-  const file = `file:${join(work, `recovery-${Date.now()}.db`)}`;
-  let lock: Awaited<ReturnType<typeof lockDatabase>> | null = null;
-  if (sqld === null) {
-    const c = createWatchLogger({ url: file, inWorker: false });
-    await c.flush();
-    await c.close();
-    lock = await lockDatabase(file);
-  }
-  const logger = createWatchLogger({
-    url: sqld?.url("http") ?? file,
-    spoolPath: join(work, `spool-rec-${Date.now()}.db`),
-    onError: () => {},
-  });
+/**
+ * ms from the database's return to the first written event: events are recorded while the
+ * database at `url` is away, and `bringBack` resolves once it is back.
+ */
+async function firstWriteAfter(url: string, bringBack: () => Promise<void>): Promise<number> {
+  const logger = createWatchLogger({ url, spoolPath: workPath("spool-rec"), onError: () => {} });
   recordMany(logger, 100);
-  await sleep(10_000); // long enough for the backoff to reach its cap
+  await sleep(BACKOFF_CAP_WAIT_MS);
+  await bringBack();
   const back = performance.now();
-  if (sqld) await sqld.start();
-  else await lock!.release();
-  const readyAt = sqld ? performance.now() : back;
   await eventually(() => logger.stats().written > 0, 60_000);
-  const ms = performance.now() - readyAt;
+  const ms = performance.now() - back;
   await logger.close();
-  await sqld?.dispose();
   return ms;
 }
 
-/** Runs wrk with `bytes=0-1` against a fresh CLI; optionally with its database file locked. */
-async function probeLatency(locked: boolean): Promise<{ rps: number; p50: string; p99: string }> {
-  const db = `file:${join(work, `probe-${locked ? "locked" : "free"}.db`)}`;
-  const cli = spawn(
-    process.execPath,
-    [
-      ...runtimeArgs(join(REPO, "src/app/cli.ts")),
-      "--root",
-      join(REPO, "samples"),
-      "--port",
-      "0",
-      "--quiet",
-      "--db",
-      db,
-      "--no-player",
-    ],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  let out = "";
-  cli.stdout!.setEncoding("utf8").on("data", (s: string) => out += s);
-  await eventually(() => /Listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 30_000);
-  const port = /127\.0\.0\.1:(\d+)/.exec(out)![1];
-  const lock = locked ? await lockDatabase(db) : null;
-  const file = (await import("node:fs")).readdirSync(join(REPO, "samples")).find((f) => f.endsWith(".mp4"))!;
-  const wrk = spawn("wrk", [
-    "-t1",
-    "-c32",
-    `-d${LOCK_SECONDS}s`,
-    "--latency",
-    "-H",
-    "Range: bytes=0-1",
-    `http://127.0.0.1:${port}/stream?path=${file}`,
-  ]);
-  let report = "";
-  wrk.stdout.setEncoding("utf8").on("data", (s: string) => report += s);
-  await new Promise((resolve) => wrk.on("exit", resolve));
-  await lock?.release();
-  process.kill(cli.pid!, "SIGTERM");
-  await new Promise((resolve) => cli.on("exit", resolve));
-  const pick = (label: string) => new RegExp(`^\\s+${label}\\s+(\\S+)`, "m").exec(report)?.[1] ?? "?";
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(report);
-  if (non2xx) throw new Error(`void run: ${non2xx[1]} non-2xx answers`);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(report)?.[1]), p50: pick("50%"), p99: pick("99%") };
+/** ms from sqld ready (started after the events) to the first written event. */
+async function recoveryFromSqld(): Promise<number> {
+  const sqld = await startSqld({ deferred: true });
+  try {
+    return await firstWriteAfter(sqld.url("http"), () => sqld.start());
+  } finally {
+    await sqld.dispose();
+  }
 }
 
-say(`### Watch log on ${runtimeName} (${new Date().toISOString().slice(0, 10)})`);
-say("");
-say(`Command: \`${runtimeName === "deno" ? "deno run -A" : "bun"} bench/watch_log.ts\``);
-say("");
-say("| figure | value |");
-say("| --- | ---: |");
-say(
-  `| events/s written to a file (${EVENTS} events) | ${
-    (await throughput(`file:${join(work, "t.db")}`)).toFixed(0)
-  } |`,
-);
-const sqld = await startSqld();
-say(
-  `| events/s written to sqld over HTTP (${EVENTS} events) | ${
-    (await throughput(sqld.url("http"))).toFixed(0)
-  } |`,
-);
-say(
-  `| events/s written to sqld over WebSocket (${EVENTS} events) | ${
-    (await throughput(sqld.url("ws"))).toFixed(0)
-  } |`,
-);
-await sqld.dispose();
-const [spoolFile, spoolWal] = await spoolBytesPer10k();
-const mib = (n: number) => (n / 2 ** 20).toFixed(2);
-say(`| spool holding 10,000 events: file, WAL beside it | ${mib(spoolFile)} MiB, ${mib(spoolWal)} MiB |`);
-say(`| sqld back → first event written | ${(await recovery("sqld")).toFixed(0)} ms |`);
-say(`| file lock released → first event written | ${(await recovery("lock")).toFixed(0)} ms |`);
-const free = await probeLatency(false);
-const locked = await probeLatency(true);
-say(
-  `| probe (\`bytes=0-1\`, 32 connections, ${LOCK_SECONDS} s), database free: req/s, p50, p99 | ${
-    free.rps.toFixed(0)
-  }, ${free.p50}, ${free.p99} |`,
-);
-say(
-  `| the same while the database file is locked the whole time | ${
-    locked.rps.toFixed(0)
-  }, ${locked.p50}, ${locked.p99} |`,
-);
-say("");
-if (values.results) appendFileSync(values.results, lines.join("\n") + "\n");
-rmSync(work, { recursive: true, force: true });
+/** ms from a file lock released to the first written event. */
+async function recoveryFromLock(): Promise<number> {
+  const url = `file:${workPath("recovery")}`;
+  await migrateDatabase(url);
+  const lock = await lockDatabase(url);
+  return await firstWriteAfter(url, () => lock.release());
+}
+
+/** `bytes=0-1` through a fresh CLI, optionally with its database file locked the whole run. */
+async function probeLatency(locked: boolean): Promise<string> {
+  const db = `file:${join(work.dir, `probe-${locked ? "locked" : "free"}.db`)}`;
+  const samples = join(REPO, "samples");
+  const file = readdirSync(samples).find((f) => f.endsWith(".mp4"))!;
+  const cli = await startScript(join(REPO, "src/app/cli.ts"), [
+    ...["--root", samples, "--port", "0", "--quiet", "--db", db, "--no-player"],
+  ]);
+  const lock = locked ? await lockDatabase(db) : null;
+  try {
+    const run = await runWrk({
+      url: `${cli.origin}/stream?path=${file}`,
+      mode: "probe",
+      fileSize: statSync(join(samples, file)).size,
+      length: 2,
+      connections: PROBE_CONNECTIONS,
+      seconds: LOCK_SECONDS,
+    });
+    if (run.non2xx > 0) return `void (${run.non2xx} non-2xx answers)`;
+    const ms = (x: number) => `${x.toFixed(2)}ms`;
+    return `${(run.requests / run.seconds).toFixed(0)}, ${ms(run.p50ms)}, ${ms(run.p99ms)}`;
+  } finally {
+    await lock?.release();
+    await cli.stop();
+  }
+}
+
+async function sqldThroughputRows(): Promise<string[]> {
+  const sqld = await startSqld();
+  try {
+    return [
+      row(
+        `events/s written to sqld over HTTP (${EVENTS} events)`,
+        (await throughput(sqld.url("http"))).toFixed(0),
+      ),
+      row(
+        `events/s written to sqld over WebSocket (${EVENTS} events)`,
+        (await throughput(sqld.url("ws"))).toFixed(0),
+      ),
+    ];
+  } finally {
+    await sqld.dispose();
+  }
+}
+
+function row(figure: string, value: string): string {
+  return `| ${figure} | ${value} |`;
+}
+
+/** Runs every measure in turn, printing each row as it comes. */
+async function main(): Promise<string[]> {
+  const lines: string[] = [];
+  const say = (...more: string[]) => {
+    lines.push(...more);
+    for (const line of more) console.log(line);
+  };
+  const mib = (n: number) => (n / 2 ** 20).toFixed(2);
+  say(`### Watch log on ${CURRENT_RUNTIME} (${new Date().toISOString().slice(0, 10)})`, "");
+  say(`Command: \`${CURRENT_RUNTIME === "deno" ? "deno run -A" : "bun"} bench/watch_log.ts\``, "");
+  say("| figure | value |", "| --- | ---: |");
+  const fileUrl = `file:${join(work.dir, "t.db")}`;
+  say(row(`events/s written to a file (${EVENTS} events)`, (await throughput(fileUrl)).toFixed(0)));
+  say(...await sqldThroughputRows());
+  const [spoolFile, spoolWal] = await spoolBytesPer10k();
+  say(row("spool holding 10,000 events: file, WAL beside it", `${mib(spoolFile)} MiB, ${mib(spoolWal)} MiB`));
+  say(row("sqld back → first event written", `${(await recoveryFromSqld()).toFixed(0)} ms`));
+  say(row("file lock released → first event written", `${(await recoveryFromLock()).toFixed(0)} ms`));
+  const free = await probeLatency(false);
+  const locked = await probeLatency(true);
+  say(row(
+    `probe (\`bytes=0-1\`, ${PROBE_CONNECTIONS} connections, ${LOCK_SECONDS} s), database free: req/s, p50, p99`,
+    free,
+  ));
+  say(row("the same while the database file is locked the whole time", locked), "");
+  return lines;
+}
+
+try {
+  const lines = await main();
+  if (values.results) appendFileSync(values.results, lines.join("\n") + "\n");
+} finally {
+  work.cleanup();
+}
 process.exit(0);
