@@ -39,14 +39,14 @@ function forwardedChain(headers: Headers, header: ProxyHeader): string[] {
   });
 }
 
-/** Addresses already worked out, per request and per trust setting ("1|x-forwarded-for"). */
+/** Addresses read from forwarding chains, per request and per trust setting ("1|x-forwarded-for"). */
 const known = new WeakMap<Request, Map<string, string | null>>();
 
 /**
  * The client's address: the socket's, or with `trustProxy` the one the trusted proxies saw in
  * `header`. Falls back to the socket's address when the header is absent, the chain is shorter
- * than the proxies trusted, or the hop is not a valid address. Worked out once per request and
- * setting, however many layers ask (the endpoint, the admin, the access log).
+ * than the proxies trusted, or the hop is not a valid address. A chain is read once per request
+ * and setting, however many layers ask (the endpoint, the admin, the access log).
  */
 export function clientAddressOf(
   req: Request,
@@ -54,6 +54,8 @@ export function clientAddressOf(
   trustProxy: boolean | number,
   header: ProxyHeader = "x-forwarded-for",
 ): string | null {
+  // the socket's address is the runtime's to give: only a forwarding chain is worth keeping
+  if (trustProxy === false || trustProxy === 0) return runtime.clientAddress(req, info);
   const setting = `${trustProxy}|${header}`;
   let byRequest = known.get(req);
   const cached = byRequest?.get(setting);
