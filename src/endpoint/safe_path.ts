@@ -9,6 +9,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { sep } from "node:path";
 import { extensionOf, MEDIA_TYPES } from "../core/content_type.ts";
+import { runtime } from "../runtime/mod.ts";
 
 /** The longest request path accepted, in UTF-16 code units (Linux's `PATH_MAX` is 4096 bytes). */
 export const DEFAULT_MAX_PATH_LENGTH: number = 1024;
@@ -233,6 +234,35 @@ const ROOT_MAY_HAVE_MOVED: ReadonlySet<string> = new Set(["not-found", "outside-
 
 /** The file named by `segments` under the real root `realRoot`, or why it is refused. */
 function resolveBelow(realRoot: string, segments: readonly string[], options: SafePathOptions): ResolvedPath {
+  return plainFileBelow(realRoot, segments, options) ?? linkedFileBelow(realRoot, segments, options);
+}
+
+/**
+ * The common case in one system call: a name directly in the real root that is no symbolic
+ * link is its own real path, and `lstat` gives its type and identity. `null` for anything
+ * else (a folder in the path, a link, a missing file), which the full resolution answers.
+ */
+function plainFileBelow(
+  realRoot: string,
+  segments: readonly string[],
+  options: SafePathOptions,
+): ResolvedPath | null {
+  if (segments.length !== 1) return null;
+  const [name] = segments;
+  if (!(options.allowDotfiles ?? false) && name.startsWith(".")) return null;
+  if (!extensionAllowed(name, options.extensions ?? DEFAULT_EXTENSION_LIST)) return null;
+  const path = (realRoot.endsWith(sep) ? realRoot : realRoot + sep) + name;
+  const info = runtime.linkStat(path);
+  if (info === null || !info.isFile || info.dev === null || info.ino === null) return null;
+  return { ok: true, path, relative: name, dev: info.dev, ino: info.ino };
+}
+
+/** Any path: every symbolic link resolved, then checked against the root and the rules. */
+function linkedFileBelow(
+  realRoot: string,
+  segments: readonly string[],
+  options: SafePathOptions,
+): ResolvedPath {
   const { allowDotfiles = false, extensions = DEFAULT_EXTENSION_LIST } = options;
   const real = realPathOf(realRoot + sep + segments.join(sep));
   if (real === null) return refuse("not-found");

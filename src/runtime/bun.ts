@@ -10,7 +10,7 @@
  * @module
  */
 
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { type FileHandle, open as openFile } from "node:fs/promises";
 import type { ByteRange } from "../core/range.ts";
 import type {
@@ -242,6 +242,15 @@ export const bunRuntime: RuntimeAdapter = {
         return failure(error);
       }
     },
+  },
+  linkStat(path: string): FileStat | null {
+    let info;
+    try {
+      info = lstatSync(path);
+    } catch {
+      return null; // missing, name too long, a file in the path, no permission …
+    }
+    return { size: info.size, mtime: info.mtime, isFile: info.isFile(), dev: info.dev, ino: info.ino };
   },
   clientAddress(req: Request, info: unknown): string | null {
     const server = info as BunServerLike | undefined;

@@ -81,6 +81,7 @@ function unsupportedRuntime(adapters: readonly RuntimeAdapter[]): Runtime {
     },
     files: { open: (): Promise<OpenFile | OpenFailure> => Promise.resolve().then(fail) },
     clientAddress: fail,
+    linkStat: fail,
     listen: (): Promise<Listener> => Promise.resolve().then(fail),
   };
 }

@@ -40,6 +40,16 @@ export interface BodyOptions {
    * body is reported at once as completed with an unknown byte count.
    */
   request?: Request;
+  /**
+   * Whether `onDone` must get the bytes delivered, also for a body cut short (the caller logs
+   * them). With `false`, and `stallTimeoutMs` `0`, an adapter may hand the file to the runtime's
+   * own file body, which is faster and holds less per connection, but which JavaScript cannot
+   * watch: Deno's server then reads the file itself (a resource-backed `FsFile.readable`), and
+   * `onDone` gets `(null, false)` at once.
+   *
+   * @default {true}
+   */
+  countBytes?: boolean;
 }
 
 /** A file that was opened (or, on Bun, checked) and can produce bodies. */
@@ -142,8 +152,9 @@ export interface RuntimeCapabilities {
    */
   readonly sendsFileBodiesFromKernel: boolean;
   /**
-   * {@linkcode BodyDoneCallback}'s `bytes` is always a number: the exact count of bytes taken
-   * from the body, also when it was cut short. When `false`, `bytes` is `null` whenever the
+   * {@linkcode BodyDoneCallback}'s `bytes` is always a number for a body asked to count
+   * ({@linkcode BodyOptions.countBytes}, the default): the exact count of bytes taken from the
+   * body, also when it was cut short. When `false`, `bytes` is `null` whenever the
    * adapter could not see the bytes go out (a body cut short, or one given no `request`).
    */
   readonly countsDeliveredBytes: boolean;
@@ -170,6 +181,12 @@ export interface Runtime {
   readonly files: FileSource;
   /** The client's IP address as the runtime saw it, from the handler's second argument. */
   clientAddress(req: Request, info: unknown): string | null;
+  /**
+   * The metadata of `path` itself, not following a final symbolic link (`lstat`): `isFile` is
+   * `false` for a link. `null` when it does not exist or cannot be read. Synchronous, like the
+   * adapters' file calls: it takes microseconds, a trip through a thread pool more.
+   */
+  linkStat(path: string): FileStat | null;
   /** Starts an HTTP server. */
   listen(options: ListenOptions): Promise<Listener>;
 }

@@ -3,7 +3,9 @@
 // Where adapters may differ, the check follows the capability the adapter declares.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { realpathSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync, symlinkSync } from "node:fs";
+import { Agent as HttpAgent, get as httpGet } from "node:http";
+import { Buffer } from "node:buffer";
 import { connect, type Socket } from "node:net";
 import {
   runtime,
@@ -12,9 +14,9 @@ import {
   type RuntimeCapabilities,
   selectRuntime,
 } from "../../src/runtime/mod.ts";
-import type { BodyDoneCallback, Listener, OpenFile } from "../../src/runtime/mod.ts";
+import type { BodyDoneCallback, BodyOptions, Listener, OpenFile } from "../../src/runtime/mod.ts";
 import type { ByteRange } from "../../src/core/range.ts";
-import { RUNTIME_NAMES } from "../_process.ts";
+import { runCommand, RUNTIME_NAMES } from "../_process.ts";
 import { eventually, openHandlesTo, patternBytes, sleep, tempDir, writeFixture } from "../_fixtures.ts";
 
 const { dir: tmp, cleanup } = tempDir("sage-contract-");
@@ -94,6 +96,7 @@ function fakeAdapter(name: string, detected: boolean, asked: string[] = []): Run
     detect: () => (asked.push(name), detected),
     files: { open: () => Promise.resolve("not-found") },
     clientAddress: () => null,
+    linkStat: () => null,
     listen: () => Promise.reject(new Error("not a server")),
   };
 }
@@ -359,6 +362,131 @@ for (const adapter of RUNTIME_ADAPTERS.filter((candidate) => candidate.detect())
         );
       } finally {
         socket.destroy();
+      }
+    },
+  );
+}
+
+/**
+ * A server that answers `GET /START-END` with the adapter's body for that range of `path`,
+ * opened with `options` (the request is always passed).
+ */
+function serveAnyRange(adapter: RuntimeAdapter, path: string, options: BodyOptions) {
+  return adapter.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: async (req) => {
+      const [start, end] = new URL(req.url).pathname.slice(1).split("-").map(Number);
+      const file = await openFile(adapter, path);
+      const body = file.body({ start, end }, () => {}, { ...options, request: req });
+      return new Response(body, { headers: { "content-length": String(end - start + 1) } });
+    },
+  });
+}
+
+/** GETs `paths` one after the other on one kept-alive HTTP/1.1 connection. */
+async function getOnOneConnection(port: number, paths: string[], afterEach: () => Promise<void>) {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<unknown>();
+  const bodies: Uint8Array[] = [];
+  try {
+    for (const path of paths) {
+      bodies.push(
+        await new Promise<Uint8Array>((resolve, reject) => {
+          httpGet({ host: "127.0.0.1", port, path, agent }, (res) => {
+            sockets.add(res.socket);
+            const parts: Buffer[] = [];
+            res.on("data", (part: Buffer) => parts.push(part));
+            res.on("end", () => resolve(new Uint8Array(Buffer.concat(parts))));
+            res.on("error", reject);
+          }).on("error", reject);
+        }),
+      );
+      await afterEach();
+    }
+  } finally {
+    agent.destroy();
+  }
+  return { bodies, connections: sockets.size };
+}
+
+for (const adapter of RUNTIME_ADAPTERS.filter((candidate) => candidate.detect())) {
+  const { name } = adapter;
+
+  test(`${name}: linkStat() describes the path itself: a file, a link to it, nothing`, () => {
+    const link = `${dir}/link-to-movie.webm`;
+    try {
+      symlinkSync(FILE, link);
+    } catch { /* left by an earlier run */ }
+    const expected = statSync(FILE);
+    const file = adapter.linkStat(FILE);
+    assert.ok(file !== null);
+    assert.equal(file.isFile, true);
+    assert.equal(file.size, SIZE);
+    assert.equal(file.dev, expected.dev);
+    assert.equal(file.ino, expected.ino);
+    assert.equal(adapter.linkStat(link)?.isFile, false, "a link is not a file");
+    assert.equal(adapter.linkStat(`${dir}/missing.webm`), null);
+    assert.equal(adapter.linkStat(`${dir}/${"a".repeat(300)}.webm`), null, "a name too long");
+    assert.equal(adapter.linkStat(`${FILE}/below`), null, "a path through a file");
+    assert.equal(adapter.linkStat(dir)?.isFile, false);
+  });
+
+  test(
+    `${name}: an unwatched body (countBytes false, no stall timeout) sends exactly its range, keeps the connection and releases the file`,
+    { timeout: 30_000 },
+    async () => {
+      const path = writeFixture(dir, "unwatched.webm", DATA);
+      const server = await serveAnyRange(adapter, path, { countBytes: false, stallTimeoutMs: 0 });
+      const ranges = [LONG, { start: SIZE - 700_000, end: SIZE - 1 }, { start: 0, end: SIZE - 1 }, LONG];
+      try {
+        const { bodies, connections } = await getOnOneConnection(
+          server.port,
+          ranges.map((r) => `/${r.start}-${r.end}`),
+          async () => {
+            const released = await eventually(() => openHandlesTo(path) === 0, 3000);
+            assert.ok(released, `handles left with the connection open: ${openHandlesTo(path)}`);
+          },
+        );
+        ranges.forEach((r, i) =>
+          assert.deepEqual(bodies[i], DATA.subarray(r.start, r.end + 1), `range ${i}`)
+        );
+        assert.equal(connections, 1, "every response ended where its length said: the connection was reused");
+      } finally {
+        await server.close({ force: true });
+      }
+    },
+  );
+
+  test(
+    `${name}: an unwatched body sent over HTTP/2 (no Host header) still sends exactly its range`,
+    { timeout: 30_000 },
+    async (t) => {
+      const path = writeFixture(dir, "unwatched-h2.webm", DATA);
+      const server = await serveAnyRange(adapter, path, { countBytes: false, stallTimeoutMs: 0 });
+      const out = `${dir}/unwatched-h2.out`;
+      try {
+        // curl, unlike node:http2, refuses DATA past the Content-Length (exit 92) instead of dropping it
+        const h2 = (path: string) =>
+          runCommand("curl", [
+            "-sS",
+            "--http2-prior-knowledge",
+            "-o",
+            out,
+            "-w",
+            "%{http_version}",
+            base + path,
+          ]);
+        const base = `http://127.0.0.1:${server.port}`;
+        const probe = await h2("/0-99"); // a body short enough to be one buffer everywhere
+        if (probe.code !== 0 || probe.stdout !== "2") {
+          return t.skip("the server does not speak HTTP/2 without TLS");
+        }
+        const got = await h2(`/${LONG.start}-${LONG.end}`);
+        assert.equal(got.code, 0, `curl: ${got.stderr}`);
+        assert.deepEqual(new Uint8Array(readFileSync(out)), DATA.subarray(LONG.start, LONG.end + 1));
+      } finally {
+        await server.close({ force: true });
       }
     },
   );
