@@ -71,6 +71,8 @@ interface OurServer {
   args: string[];
   /** Added for the variant without the watch log. */
   logOff: string[];
+  /** Added for the variant that never cuts off a stalled body (`sage-<runtime>-nostall`); none: not listed. */
+  noStall?: string[];
 }
 
 const OURS: Record<"cli" | "own", OurServer> = {
@@ -78,6 +80,7 @@ const OURS: Record<"cli" | "own", OurServer> = {
     script: `${REPO}/src/app/cli.ts`,
     args: ["--root", DATA_DIR, "--port", "0", "--host", "127.0.0.1", "--quiet"],
     logOff: ["--no-log"],
+    noStall: ["--stall-timeout", "0"],
   },
   own: { script: `${REPO}/bench/servers/sage.ts`, args: ["--root", DATA_DIR], logOff: [] },
 };
@@ -91,6 +94,8 @@ interface ScriptServerRow {
   path: (file: string) => string;
   /** Listed only when the watch-log variants are. */
   logging?: true;
+  /** Listed only when `ours` has a no-stall variant. */
+  noStall?: true;
 }
 
 const streamPath = (file: string): string => `/stream?path=${file}`;
@@ -103,6 +108,15 @@ const SCRIPT_SERVERS: readonly ScriptServerRow[] = [
     script: (_, ours) => ours.script,
     args: (_, ours) => [...ours.args, ...ours.logOff],
     path: streamPath,
+  },
+  {
+    // without a stall timeout and a watch log, Deno's server may read the file itself
+    name: (rt) => `sage-${rt}-nostall`,
+    kind: "sage",
+    script: (_, ours) => ours.script,
+    args: (_, ours) => [...ours.args, ...ours.logOff, ...(ours.noStall ?? [])],
+    path: streamPath,
+    noStall: true,
   },
   {
     name: (rt) => `sage-${rt}-log`,
@@ -148,6 +162,7 @@ export function serverSpecs(choice: ServerChoice): ServerSpec[] {
   for (const runtime of SCRIPT_RUNTIMES) {
     for (const row of SCRIPT_SERVERS) {
       if (row.logging && !choice.logging) continue;
+      if (row.noStall && ours.noStall === undefined) continue;
       specs.push({
         name: row.name(runtime),
         runtime,

@@ -41,6 +41,8 @@ export interface CliOptions {
   maxChunkSize?: number;
   /** `--max-chunk-for media-elements|all`: which requests `--max-chunk` shortens. */
   maxChunkSizeFor?: ChunkCapScope;
+  /** `--stall-timeout SECONDS`: cut off a body unread this long; `undefined` keeps 120 s. */
+  stallTimeoutSeconds?: number;
   /**
    * `--allow-host NAME` (repeatable): DNS names answered besides IP addresses and `localhost`;
    * `*` answers any.
@@ -118,6 +120,10 @@ Options:
   --max-chunk-for SCOPE  which requests --max-chunk shortens: media-elements
                          (browsers' <video>/<audio>, which ask again) or all
                          (truncates downloads; default: media-elements)
+  --stall-timeout S      cut off a response body its client has not read for S
+                         seconds (on Deno; Bun's idle timeout is 120 s); 0 never,
+                         which also lets Deno's server read files itself, faster,
+                         when the watch log is off (default: 120)
   --allow-host NAME      answer requests for this host name (".example.com" for
                          it and its subdomains; "*" for any; repeatable). IP
                          addresses and localhost are always answered; other names
@@ -211,6 +217,7 @@ const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
     (v) => `--max-chunk-for must be media-elements or all, got "${v}"`,
     (o, v) => o.maxChunkSizeFor = v as ChunkCapScope,
   ),
+  "stall-timeout": numberFlag("stall-timeout", 86_400, (o, n) => o.stallTimeoutSeconds = n),
   "proxy-header": patternFlag(
     PROXY_HEADER_REGEXP,
     (v) => `--proxy-header must be x-forwarded-for or forwarded, got "${v}"`,
@@ -544,6 +551,7 @@ function buildHandler(
     root: cli.root,
     maxChunkSize: cli.maxChunkSize,
     maxChunkSizeFor: cli.maxChunkSizeFor,
+    stallTimeoutMs: cli.stallTimeoutSeconds === undefined ? undefined : cli.stallTimeoutSeconds * 1000,
     cors: cli.cors?.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,
