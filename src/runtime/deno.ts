@@ -341,7 +341,7 @@ class DenoFile implements OpenFile {
       return whole;
     }
     const unwatched = options?.countBytes === false && stallTimeoutMs === 0;
-    if (unwatched && this.#runtimeMayRead(range, options?.request)) {
+    if (unwatched && this.#runtimeMayRead(options?.request)) {
       const body = this.#runtimeBody(range);
       onDone?.(null, false);
       return body;
@@ -357,14 +357,14 @@ class DenoFile implements OpenFile {
   }
 
   /**
-   * Whether Deno's server may read `range` from the file itself. Its file body reads to the end
-   * of the file: a range that ends there is sent whole on any protocol. One that ends before
-   * relies on HTTP/1.1, where the server sends no more than the `Content-Length` and then drops
-   * the body (and the file); HTTP/2 would send the rest. Deno gives HTTP/2 requests no `Host`
-   * header (`:authority` instead), and HTTP/1.1 requests must carry one (RFC 9112 §3.2).
+   * Whether Deno's server may read `range` from the file itself. Its file body reads on to the
+   * end of the file, whatever the range. Over HTTP/1.1 the server sends no more than the
+   * `Content-Length` and then drops the body (and the file); over HTTP/2 it would send the rest,
+   * which the client takes for a broken stream (also for a range to the end of a file that
+   * grows meanwhile). Deno gives HTTP/2 requests no `Host` header (`:authority` instead), while
+   * HTTP/1.1 requests must carry one (RFC 9112 §3.2), so only requests with one qualify.
    */
-  #runtimeMayRead(range: ByteRange, request: Request | undefined): boolean {
-    if (range.end === this.stat.size - 1) return true;
+  #runtimeMayRead(request: Request | undefined): boolean {
     return request !== undefined && request.headers.has("host");
   }
 
