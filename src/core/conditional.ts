@@ -27,8 +27,9 @@ export type FileInfo = Pick<FileStat, "size" | "mtime">;
 export type PreconditionResult = "proceed" | "ignore-range" | 304 | 412;
 
 /**
- * Computes a strong entity tag from a file's size and modification time, the way nginx does.
- * Any object with those two fields will do, so callers can pass their own data.
+ * Computes a strong entity tag from a file's size and modification time, the way nginx does,
+ * plus the representation's `variant` when there is one (a clip of the file has its own tag).
+ * Any object with those fields will do, so callers can pass their own data.
  *
  * @param info The file's size and modification time.
  * @returns A quoted strong entity tag such as `"1a2b-5f3c2e1d"`.
@@ -39,11 +40,13 @@ export type PreconditionResult = "proceed" | "ignore-range" | 304 | 412;
  * import assert from "node:assert/strict";
  *
  * assert.equal(fileETag({ size: 255, mtime: new Date(1000) }), '"ff-3e8"');
+ * assert.equal(fileETag({ size: 255, mtime: new Date(1000), variant: "clip-30-60" }), '"ff-3e8-clip-30-60"');
  * ```
  */
-export function fileETag(info: Pick<FileStat, "size" | "mtime">): string {
+export function fileETag(info: Pick<FileStat, "size" | "mtime" | "variant">): string {
   const time = info.mtime ? info.mtime.getTime().toString(16) : "0";
-  return `"${info.size.toString(16)}-${time}"`;
+  const variant = info.variant ? `-${info.variant.replace(/[^0-9A-Za-z._-]/g, "_")}` : "";
+  return `"${info.size.toString(16)}-${time}${variant}"`;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

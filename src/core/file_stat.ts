@@ -16,4 +16,9 @@ export interface FileStat {
   dev: number | null;
   /** Inode number, or `null` when the runtime does not report it. */
   ino: number | null;
+  /**
+   * Set when the bytes are a representation derived from the file (a clip, an index moved to
+   * the front): a short token that becomes part of the `ETag`.
+   */
+  variant?: string;
 }

@@ -11,3 +11,5 @@ export * from "./conditional.ts";
 export * from "./multipart.ts";
 export * from "./content_type.ts";
 export * from "./file_stat.ts";
+export * from "./byte_layout.ts";
+export * from "./pacing.ts";

@@ -12,6 +12,7 @@ import { concatBytes } from "../core/bytes.ts";
 import type { FileStat } from "../core/file_stat.ts";
 import { httpDateNow } from "../core/http.ts";
 import { multipartChunks } from "../core/multipart.ts";
+import { checkPacingOptions, type Pace, type PacingOptions, resolvePacing } from "../core/pacing.ts";
 import type { ByteRange } from "../core/range.ts";
 import {
   planFileResponse,
@@ -25,6 +26,7 @@ import { checkServeOptions, type ChunkCapScope } from "../core/serve_options.ts"
 import { runtime } from "../runtime/mod.ts";
 import type { FileSource, OpenFile } from "../runtime/types.ts";
 import { streamFromGenerator } from "./generator_stream.ts";
+import { pacedChunks } from "./paced_chunks.ts";
 
 /** The default `maxChunkSize`: 8 MiB per open-ended range answered to a media element. */
 export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
@@ -159,6 +161,17 @@ export interface ServeStreamOptions {
   clientAddress?: string | null;
   /** Where files come from. Defaults to the current runtime's adapter; tests pass fakes. */
   source?: FileSource;
+  /**
+   * Paces bodies (like nginx's `limit_rate` / `limit_rate_after`): a burst at full speed, then
+   * a rate, either absolute or relative to `mediaBitrate`. A paced body streams through
+   * JavaScript (on Bun it leaves sendfile); unpaced bodies are untouched. Off by default.
+   */
+  pacing?: PacingOptions;
+  /**
+   * The media's average bitrate in bits per second, for a relative `pacing` (the endpoint reads
+   * it from the media index). Without it, a relative pacing leaves the body unpaced.
+   */
+  mediaBitrate?: number | null;
 }
 
 /**
@@ -217,11 +230,14 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     clientAddress = null,
     stallTimeoutMs = 120_000,
     source = runtime.files,
+    pacing,
+    mediaBitrate = null,
   } = options ?? {} as ServeStreamOptions;
   if (typeof path !== "string" || path === "") {
     throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
   }
   checkServeOptions({ maxChunkSize, maxChunkSizeFor, maxRanges, stallTimeoutMs }, "Cannot serve stream");
+  if (pacing !== undefined) checkPacingOptions(pacing, "Cannot serve stream");
 
   const planOptions: ResponsePlanOptions = {
     maxChunkSize,
@@ -250,6 +266,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     verifyFile,
     stallTimeoutMs,
     countBytes: onServed !== undefined,
+    pace: pacing === undefined ? null : resolvePacing(pacing, mediaBitrate),
     streamsKeepLength: source.streamsKeepLength,
     notifyServed,
   });
@@ -307,6 +324,8 @@ interface FileAnswerContext {
   stallTimeoutMs: number;
   /** Whether someone logs the bytes delivered (`onServed`), so bodies must count them. */
   countBytes: boolean;
+  /** How bodies are paced, or `null`. */
+  pace: Pace | null;
   streamsKeepLength: boolean | undefined;
   notifyServed: NotifyServed;
 }
@@ -366,21 +385,22 @@ function bodyFromFile(
   const size = file.stat.size;
   const notifyEnd = (bytesDelivered: number | null, aborted: boolean) =>
     context.notifyServed({ status, size, ranges, bytesPlanned: length, bytesDelivered, aborted });
-  if (body.kind === "file") {
+  if (body.kind === "file" && context.pace === null) {
     return file.body(body.range, notifyEnd, {
       stallTimeoutMs: context.stallTimeoutMs,
       request: context.req,
       countBytes: context.countBytes,
     });
   }
-  const chunks = body.kind === "read"
-    ? file.read([body.range], READ_CHUNK_SIZE)
-    : multipartChunks(body.layout, (range) => file.read([range], READ_CHUNK_SIZE));
+  const read = body.kind === "multipart"
+    ? multipartChunks(body.layout, (range) => file.read([range], READ_CHUNK_SIZE))
+    : file.read([body.range], READ_CHUNK_SIZE);
+  const chunks = context.pace === null ? read : pacedChunks(read, context.pace);
   const release = (bytes: number, aborted: boolean) => {
     file.close();
     notifyEnd(bytes, aborted);
   };
-  return context.streamsKeepLength === false && length <= BUFFERED_BODY_LIMIT
+  return context.streamsKeepLength === false && length <= BUFFERED_BODY_LIMIT && context.pace === null
     ? bufferBody(chunks, release)
     : streamFromGenerator(chunks, release);
 }
