@@ -61,6 +61,26 @@ export function checkPacingOptions(options: PacingOptions, context: string): voi
 }
 
 /**
+ * Whether `options` needs the media's bitrate (a rate or a burst relative to it).
+ *
+ * @param options How to pace.
+ * @returns `true` when a figure is relative.
+ *
+ * @example Usage
+ * ```ts
+ * import { pacingIsRelative } from "@sage/stream/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(pacingIsRelative({ rate: 500_000 }), false);
+ * assert.equal(pacingIsRelative({ rate: 500_000, after: { seconds: 10 } }), true);
+ * ```
+ */
+export function pacingIsRelative(options: PacingOptions): boolean {
+  return typeof options.rate !== "number" ||
+    (options.after !== undefined && typeof options.after !== "number");
+}
+
+/**
  * Resolves `options` for a file whose media bitrate is `bitrate` (bits per second, `null` when
  * unknown).
  *

@@ -12,6 +12,18 @@ import { serveStream, type ServeStreamOptions, type StreamEvent } from "../serve
 import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./client_address.ts";
 import { checkRequestPath, createRootResolver, type SafePathOptions } from "./safe_path.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
+import {
+  type ClipSpan,
+  type ClipSpanParse,
+  type MediaWish,
+  parseClipSpan,
+  planMediaLayout,
+} from "./media_request.ts";
+import { createMediaIndexCache, type MediaIndexCache } from "../media/index_cache.ts";
+import { composeFile } from "../serve/composed_file.ts";
+import { pacingIsRelative } from "../core/pacing.ts";
+import { runtime } from "../runtime/mod.ts";
+import type { FileSource } from "../runtime/types.ts";
 
 export type { ProxyHeader };
 
@@ -92,6 +104,25 @@ export interface StreamHandlerOptions
    * watched what. Off by default.
    */
   watchLog?: StreamRecorder;
+  /**
+   * Answer `start=` and `end=` (seconds) with a clip of an MP4: a valid MP4 of that span,
+   * starting at the key frame at or before `start`, its index rewritten and its media bytes
+   * streamed from the file. A clip is served like a file (ranges, `HEAD`, its own `ETag`) and
+   * logged under `PATH#t=START,END`. `false` ignores the two parameters.
+   *
+   * @default {true}
+   */
+  clips?: boolean;
+  /**
+   * Serve an MP4 whose index (`moov`) sits at its end as if it came first, so a player starts
+   * from the first bytes without asking for the end of the file. Only the index is rewritten
+   * (chunk offsets shifted); the media bytes are streamed from the file.
+   *
+   * @default {false}
+   */
+  fastStart?: boolean;
+  /** Where media indexes are kept; one per handler by default. */
+  mediaIndex?: MediaIndexCache;
 }
 
 /** The handler {@linkcode createStreamHandler} returns (a {@linkcode Handler}). */
@@ -99,9 +130,14 @@ export type StreamHandler = Handler;
 export type { Handler };
 
 /** The plain-text reason sent with each refusal status. */
-const REASONS: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" };
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  416: "Range Not Satisfiable",
+};
 
-function refuse(req: Request, status: 400 | 403 | 404): Response {
+function refuse(req: Request, status: 400 | 403 | 404 | 416): Response {
   return textResponse(req, status, REASONS[status]);
 }
 
@@ -157,6 +193,9 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     proxyHeader = "x-forwarded-for",
     watchLog,
     onServed,
+    clips = true,
+    fastStart = false,
+    mediaIndex = createMediaIndexCache(),
     allowDotfiles,
     extensions,
     maxPathLength,
@@ -169,6 +208,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
   // imported once; a bad secret throws here, when the handler is created
   const key = signingSecret === undefined ? null : importSigningKey(signingSecret);
   const notify = servedNotifier(watchLog, onServed);
+  const needsBitrate = serveOptions.pacing !== undefined && pacingIsRelative(serveOptions.pacing);
 
   return async function streamHandler(req: Request, info?: unknown): Promise<Response> {
     const url = requestUrl(req);
@@ -185,6 +225,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     // checked before authorize, so authorize sees a normalised path and no disk was touched
     const checked = checkRequestPath(path, pathOptions);
     if (!checked.ok) return refuse(req, checked.status);
+    const clip = clips ? parseClipSpan(url.searchParams) : NO_CLIP;
+    if (!clip.ok) return textResponse(req, 400, `Bad Request: ${clip.message}`);
     const clientAddress = clientAddressOf(req, info, trustProxy, proxyHeader);
     const relative = checked.segments.join("/");
 
@@ -194,6 +236,16 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
 
     const resolved = resolver.resolve(checked.segments);
     if (!resolved.ok) return refuse(req, resolved.status);
+    const wish: MediaWish = { clip: clip.span, fastStart };
+    if (wish.clip !== null || wish.fastStart || needsBitrate) {
+      const servedPath = wish.clip === null ? relative : `${relative}#t=${mediaFragment(wish.clip)}`;
+      return serveMedia(req, resolved, wish, {
+        serveOptions,
+        mediaIndex,
+        clientAddress,
+        onServed: notify && ((event) => notify({ ...event, path: servedPath })),
+      });
+    }
     const { dev, ino } = resolved;
     return serveStream(req, {
       ...serveOptions,
@@ -204,6 +256,65 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       onServed: notify && ((event) => notify({ ...event, path: relative })),
     });
   };
+}
+
+const NO_CLIP: ClipSpanParse = { ok: true, span: null };
+
+/** What `serveMedia` passes on to `serveStream`. */
+interface MediaServeContext {
+  serveOptions: Omit<ServeStreamOptions, "path">;
+  mediaIndex: MediaIndexCache;
+  clientAddress: string | null;
+  onServed: ((event: StreamEvent) => void) | undefined;
+}
+
+/**
+ * Serves a resolved file through the media layer: opens it, checks it is the file resolved,
+ * plans a clip or a fast-start layout from its index, and hands the opened (maybe composed)
+ * file to `serveStream`. The file is closed here unless `serveStream` took it.
+ */
+async function serveMedia(
+  req: Request,
+  target: { path: string; dev: number; ino: number },
+  wish: MediaWish,
+  context: MediaServeContext,
+): Promise<Response> {
+  const source = context.serveOptions.source ?? runtime.files;
+  const file = await source.open(target.path);
+  if (typeof file === "string") return refuse(req, 404);
+  let handedOver = false;
+  try {
+    // the file opened must be the file checked: refuse it if it was swapped in between
+    if (!file.stat.isFile || file.stat.dev !== target.dev || file.stat.ino !== target.ino) {
+      return refuse(req, 404);
+    }
+    const plan = await planMediaLayout(file, wish, context.mediaIndex);
+    if (!plan.ok) return textResponse(req, plan.status, `${REASONS[plan.status]}: ${plan.message}`);
+    const served = plan.layout === null ? file : composeFile(file, plan.layout);
+    const once: FileSource = {
+      streamsKeepLength: source.streamsKeepLength,
+      appliesRangeToFileBodies: source.appliesRangeToFileBodies,
+      open: () => {
+        handedOver = true;
+        return Promise.resolve(served);
+      },
+    };
+    return await serveStream(req, {
+      ...context.serveOptions,
+      path: target.path,
+      source: once,
+      mediaBitrate: plan.bitrate,
+      clientAddress: context.clientAddress,
+      onServed: context.onServed,
+    });
+  } finally {
+    if (!handedOver) file.close();
+  }
+}
+
+/** A clip's span as a Media Fragments URI time (`t=30,60`, `t=30`, `t=,60`), for the watch log. */
+function mediaFragment(span: ClipSpan): string {
+  return `${span.start ?? ""}${span.end === undefined ? "" : `,${span.end}`}`;
 }
 
 /** Throws for the handler's own options; serveStream's are checked by `checkServeOptions`. */
