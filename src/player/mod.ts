@@ -9,3 +9,4 @@ export { listMediaFiles, type ListMediaOptions, type MediaFile, type MediaListin
 export * from "./player.ts";
 // the type the options name, so this entry point documents itself
 export type { SigningSecret } from "../endpoint/signed_url.ts";
+export type * from "../media/mod.ts";

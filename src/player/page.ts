@@ -6,6 +6,7 @@
  */
 
 import { formatBytes, html, type SafeHtml } from "../html/html.ts";
+import { formatDuration, type MediaSummary } from "../media/describe.ts";
 import type { MediaFile } from "./listing.ts";
 
 /** Where the player's stylesheet is served. */
@@ -15,7 +16,7 @@ export const PLAYER_STYLESHEET_PATH = "/player/style.css";
 export type Stage =
   | { kind: "choose"; empty: boolean }
   | { kind: "not-found"; path: string }
-  | { kind: "playing"; path: string; type: string; src: string };
+  | { kind: "playing"; path: string; type: string; src: string; media: MediaSummary | null };
 
 /** Everything the player page shows. */
 export interface PlayerView {
@@ -39,6 +40,8 @@ export interface PlayerView {
   /** Whether a limit stopped the walk of the root. */
   truncated: boolean;
   stage: Stage;
+  /** What the media index says of the files shown, by path (files it does not read are absent). */
+  media: ReadonlyMap<string, MediaSummary>;
 }
 
 /** The whole document. */
@@ -88,19 +91,48 @@ function stageHtml(stage: Stage): SafeHtml {
       </div>
     `;
   }
-  const { path, type, src } = stage;
-  const tag = type.startsWith("audio/")
-    ? html`<audio id="player" controls autoplay preload="metadata" src="${src}"></audio>`
-    : html`<video id="player" controls autoplay playsinline preload="metadata" src="${src}"></video>`;
+  const { path, type, src, media } = stage;
+  const tag = mediaElement(type, src, media);
+  const details = media === null ? "" : html`
+    · <span id="media-details">${mediaDetails(media)}</span>
+  `;
   return html`
     <div class="stage">${tag}</div>
     <p
-      class="now">Playing <strong id="now-playing">${path}</strong> · <a href="${src}">direct link</a></p>
+      class="now">Playing <strong id="now-playing">${path}</strong>${details} · <a href="${src}">direct link</a></p>
   `;
 }
 
+/**
+ * The `<video>` or `<audio>` element. With the media index's type and codecs it plays a
+ * `<source type>`, so a browser that cannot decode them says so instead of failing silently.
+ */
+function mediaElement(type: string, src: string, media: MediaSummary | null): SafeHtml {
+  const audio = type.startsWith("audio/") ||
+    (media !== null && media.width === null && media.codecs.length > 0);
+  const source = media === null || media.codecs.length === 0
+    ? null
+    : html`<source src="${src}" type="${media.mimeType}">`;
+  if (audio) {
+    return source === null
+      ? html`<audio id="player" controls autoplay preload="metadata" src="${src}"></audio>`
+      : html`<audio id="player" controls autoplay preload="metadata">${source}</audio>`;
+  }
+  return source === null
+    ? html`<video id="player" controls autoplay playsinline preload="metadata" src="${src}"></video>`
+    : html`<video id="player" controls autoplay playsinline preload="metadata">${source}</video>`;
+}
+
+/** `2:03 · 1280×720 · avc1.64001f, mp4a.40.2`: what the index says, what it knows of it. */
+function mediaDetails(media: MediaSummary): string {
+  const parts = [formatDuration(media.duration)];
+  if (media.width !== null && media.height !== null) parts.push(`${media.width}×${media.height}`);
+  parts.push(media.codecs.join(", "));
+  return parts.filter((part) => part !== "").join(" · ");
+}
+
 /** This page's files as links that play them (keeping the search); the one playing is marked. */
-function fileItems({ basePath, q, play, shown }: PlayerView): SafeHtml | SafeHtml[] {
+function fileItems({ basePath, q, play, shown, media }: PlayerView): SafeHtml | SafeHtml[] {
   if (shown.length === 0) return html`<li class="muted"><a>${q ? "No file matches." : "No files."}</a></li>`;
   return shown.map((file) => {
     const href = `${basePath}?${new URLSearchParams(q ? { q, play: file.path } : { play: file.path })}`;
@@ -109,9 +141,9 @@ function fileItems({ basePath, q, play, shown }: PlayerView): SafeHtml | SafeHtm
         aria-current="true"
       `
       : "";
-    return html`<li><a href="${href}"${current}><span>${file.path}</span><small>${
-      formatBytes(file.size)
-    }</small></a></li>`;
+    const duration = formatDuration(media.get(file.path)?.duration ?? 0);
+    const meta = duration === "" ? formatBytes(file.size) : `${duration} · ${formatBytes(file.size)}`;
+    return html`<li><a href="${href}"${current}><span>${file.path}</span><small>${meta}</small></a></li>`;
   });
 }
 

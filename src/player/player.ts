@@ -16,6 +16,9 @@ import { htmlResponse, SECURITY_HEADERS } from "../html/html.ts";
 import { stylesheetResponse } from "../html/style.ts";
 import { isPlayable, listMediaFiles, type ListMediaOptions, type MediaListing } from "./listing.ts";
 import { PLAYER_STYLESHEET_PATH, playerPage, type PlayerView, type Stage } from "./page.ts";
+import type { MediaSummary } from "../media/describe.ts";
+import { createMediaSummaryLookup } from "../endpoint/media_summary.ts";
+import { createMediaIndexCache, type MediaIndexCache } from "../media/index_cache.ts";
 
 export { PLAYER_STYLESHEET_PATH };
 
@@ -73,6 +76,11 @@ export interface PlayerHandlerOptions extends ListMediaOptions {
    * @default {5000}
    */
   listingTtlMs?: number;
+  /**
+   * Where media indexes are kept (durations in the list, picture size and codecs of the file
+   * playing); pass the stream handler's to share one. One per handler by default.
+   */
+  mediaIndex?: MediaIndexCache;
 }
 
 /** The handler {@linkcode createPlayerHandler} returns (a {@linkcode Handler}). */
@@ -94,6 +102,22 @@ interface Player {
   resolver: RootResolver;
   /** The stream URL of a path below the root, signed when a secret is set. */
   sourceOf: (path: string) => Promise<string>;
+  /** What the media index says of a path below the root, or `null`. */
+  mediaOf: (path: string) => Promise<MediaSummary | null>;
+}
+
+/** Index reads at once when a page lists files whose index is not kept yet. */
+const INDEX_READS_AT_ONCE = 8;
+
+/** The summaries of `paths` that the media index understands, read a few at a time. */
+async function summariesOf(player: Player, paths: readonly string[]): Promise<Map<string, MediaSummary>> {
+  const found = new Map<string, MediaSummary>();
+  for (let i = 0; i < paths.length; i += INDEX_READS_AT_ONCE) {
+    const batch = paths.slice(i, i + INDEX_READS_AT_ONCE);
+    const summaries = await Promise.all(batch.map((path) => player.mediaOf(path)));
+    summaries.forEach((summary, j) => summary !== null && found.set(batch[j], summary));
+  }
+  return found;
 }
 
 /**
@@ -131,6 +155,7 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
     title = "sage-stream",
     pageSize = 100,
     listingTtlMs = 5000,
+    mediaIndex = createMediaIndexCache(),
     ...limits
   } = options ?? {} as PlayerHandlerOptions;
   checkPlayerOptions(root, basePath, streamPath, signedUrlTtl, pageSize, listingTtlMs);
@@ -141,6 +166,7 @@ export function createPlayerHandler(options: PlayerHandlerOptions): PlayerHandle
     listing: cachedListing(root, listingTtlMs, limits),
     resolver: createRootResolver(root),
     sourceOf: (path) => streamSource(path, streamPath, param, signingSecret, signedUrlTtl),
+    mediaOf: createMediaSummaryLookup(root, mediaIndex),
   };
 
   return async function playerHandler(req: Request): Promise<Response> {
@@ -231,9 +257,10 @@ async function pageResponse(player: Player, req: Request, params: URLSearchParam
   const asked = Number(params.get("page") ?? "1");
   const pageNumber = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), pages) : 1;
   const shown = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-  const stage = play === null
-    ? { kind: "choose", empty: files.length === 0 } as const
-    : await playStage(player, play);
+  const [stage, media] = await Promise.all([
+    play === null ? { kind: "choose", empty: files.length === 0 } as const : playStage(player, play),
+    summariesOf(player, shown.map((file) => file.path)),
+  ]);
   const view: PlayerView = {
     basePath,
     title,
@@ -246,6 +273,7 @@ async function pageResponse(player: Player, req: Request, params: URLSearchParam
     pages,
     truncated,
     stage,
+    media,
   };
   return htmlResponse(req, playerPage(view), stage.kind === "not-found" ? 404 : 200, {}, [
     "media-src 'self'",
@@ -258,5 +286,9 @@ async function playStage(player: Player, play: string): Promise<Stage> {
   const resolved = checked.ok ? player.resolver.resolve(checked.segments) : checked;
   const type = resolved.ok ? contentTypeOf(resolved.relative) : undefined;
   if (!resolved.ok || !isPlayable(type)) return { kind: "not-found", path: play };
-  return { kind: "playing", path: resolved.relative, type, src: await player.sourceOf(resolved.relative) };
+  const [src, media] = await Promise.all([
+    player.sourceOf(resolved.relative),
+    player.mediaOf(resolved.relative),
+  ]);
+  return { kind: "playing", path: resolved.relative, type, src, media };
 }
