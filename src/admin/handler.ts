@@ -87,7 +87,12 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     isHttps,
     loginPage: (message: string) => loginPage(pageContext(false), message),
   });
-  const reads = createAdminReads(settings.queries, settings.queryTimeoutMs, settings.onQueryError);
+  const reads = createAdminReads(
+    settings.queries,
+    settings.queryTimeoutMs,
+    settings.onQueryError,
+    settings.mediaInfo,
+  );
   const routes = createAdminRoutes({ reads, access, pageContext, maxExportRows, now });
 
   return async function adminHandler(req: Request, info?: unknown): Promise<Response> {

@@ -16,3 +16,5 @@ export { type UnavailableReason, WatchLogUnavailableError } from "./watch_log_re
 export type * from "../watch_log/types.ts";
 export type { StreamEvent } from "../serve/serve_stream.ts";
 export type { ByteRange } from "../core/range.ts";
+export type { MediaSummaryLookup } from "../endpoint/media_summary.ts";
+export type { MediaSummary } from "../media/describe.ts";

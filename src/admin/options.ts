@@ -9,6 +9,7 @@ import { runtime } from "../runtime/mod.ts";
 import type { WatchLogQueries } from "../watch_log/types.ts";
 import { createTokenAuth, type TokenAuth } from "./auth.ts";
 import type { WatchLogUnavailableError } from "./watch_log_read.ts";
+import type { MediaSummaryLookup } from "../endpoint/media_summary.ts";
 
 /**
  * The answer of {@linkcode AdminHandlerOptions.authorize}: `true` lets the request in, `false`
@@ -98,6 +99,12 @@ export interface AdminHandlerOptions {
    * @default {(err) => console.error("admin:", err.message)}
    */
   onQueryError?: (error: WatchLogUnavailableError) => void;
+  /**
+   * What the media index says of a watched path (its duration, picture size, codecs), shown
+   * in the listings and given in the JSON API as `media`. `createApp` passes one that reads
+   * the files under its root. Off by default: the admin reads only the watch log.
+   */
+  mediaInfo?: MediaSummaryLookup;
 }
 
 /** The admin's options with their defaults applied, checked: what the handler runs on. */
@@ -117,6 +124,7 @@ export interface AdminSettings {
   now: () => Date;
   queryTimeoutMs: number;
   onQueryError: (error: WatchLogUnavailableError) => void;
+  mediaInfo: MediaSummaryLookup | undefined;
 }
 
 /** The numeric options and the largest value each takes; the smallest is 1. */
@@ -146,6 +154,7 @@ export function resolveAdminOptions(options: AdminHandlerOptions): AdminSettings
     now = () => new Date(),
     queryTimeoutMs = 3000,
     onQueryError = (error: WatchLogUnavailableError) => console.error("admin:", error.message),
+    mediaInfo,
   } = options ?? {} as AdminHandlerOptions;
   checkQueries(queries);
   checkAccess(token, authorize);
@@ -165,6 +174,7 @@ export function resolveAdminOptions(options: AdminHandlerOptions): AdminSettings
     now,
     queryTimeoutMs,
     onQueryError,
+    mediaInfo,
   };
 }
 

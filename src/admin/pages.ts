@@ -7,7 +7,6 @@
 
 import type {
   TopVideo,
-  ViewingRecord,
   WatchEventRecord,
   WatchLogList,
   WatchLogStats,
@@ -16,6 +15,8 @@ import type {
 import { fillDays, viewsChart } from "./chart.ts";
 import { formatBytes, html, type HtmlValue, type SafeHtml } from "../html/html.ts";
 import { type AdminQuery, queryString } from "./query.ts";
+import { formatDuration, type MediaSummary } from "../media/describe.ts";
+import type { AdminViewing } from "./watch_log_read.ts";
 
 /** Which page of the admin is shown. */
 export type AdminPage = "dashboard" | "viewings" | "requests";
@@ -353,6 +354,15 @@ export function dashboardPage(
   );
 }
 
+/** `2:03 · 1280×720 · avc1.64001f, mp4a.40.2` under a video's path, when the index read it. */
+function mediaLine(media: MediaSummary | null | undefined): SafeHtml | "" {
+  if (!media) return "";
+  const size = media.width !== null && media.height !== null ? `${media.width}×${media.height}` : "";
+  const text = [formatDuration(media.duration), size, media.codecs.join(", ")].filter((part) => part !== "")
+    .join(" · ");
+  return html`<br><small class="media">${text}</small>`;
+}
+
 /**
  * The viewings listing.
  *
@@ -361,13 +371,13 @@ export function dashboardPage(
  * @param list One page of viewings.
  * @returns The page.
  */
-export function viewingsPage(ctx: PageContext, q: AdminQuery, list: WatchLogList<ViewingRecord>): SafeHtml {
+export function viewingsPage(ctx: PageContext, q: AdminQuery, list: WatchLogList<AdminViewing>): SafeHtml {
   const p = "/viewings";
-  const row = (v: ViewingRecord) =>
+  const row = (v: AdminViewing) =>
     html`
       <tr>
         <td>${formatTime(v.firstSeen)}</td>
-        <td class="wrap">${v.path}</td>
+        <td class="wrap">${v.path}${mediaLine(v.media)}</td>
         <td>${v.userId ?? "–"}</td>
         <td>${yesNo(v.authenticated)}</td>
         <td>${v.clientIp ?? "–"}</td>

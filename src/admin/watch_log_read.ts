@@ -15,6 +15,8 @@ import type {
   WatchLogSummary,
 } from "../watch_log/types.ts";
 import { type AdminQuery, EVENT_SORTS, VIEWING_SORTS } from "./query.ts";
+import type { MediaSummaryLookup } from "../endpoint/media_summary.ts";
+import type { MediaSummary } from "../media/describe.ts";
 
 /** Why a read gave up: the database failed, or did not answer within the timeout. */
 export type UnavailableReason = "failed" | "timeout";
@@ -112,16 +114,47 @@ export interface RowWindow {
   limit: number;
 }
 
+/** A viewing as the admin lists it: with what the media index says of its file, when asked. */
+export type AdminViewing = ViewingRecord & {
+  /** The file's duration, picture size and codecs; `null` when unknown; absent without `mediaInfo`. */
+  media?: MediaSummary | null;
+};
+
 /** What the admin reads, each read bounded in time; made by {@linkcode createAdminReads}. */
 export interface AdminReads {
   /** The dashboard's counts for the query's filter. */
   summary(q: AdminQuery): Promise<WatchLogSummary>;
-  /** The viewings matching the query: its page, or the rows of `window`. */
-  viewings(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<ViewingRecord>>;
+  /** The viewings matching the query: its page, or the rows of `window`, with their media when known. */
+  viewings(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<AdminViewing>>;
   /** The requests matching the query: its page, or the rows of `window`. */
   events(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<WatchEventRecord>>;
   /** The logger's counters, or `null`; see {@linkcode loggerStats}. */
   stats(): WatchLogStats | null;
+}
+
+/**
+ * `items` with the media of each one's path: each path looked up once, each lookup given at
+ * most `timeoutMs` (a slow disk shows no media rather than holding the page).
+ */
+async function withMedia(
+  items: readonly ViewingRecord[],
+  mediaInfo: MediaSummaryLookup,
+  timeoutMs: number,
+): Promise<AdminViewing[]> {
+  const paths = [...new Set(items.map((item) => item.path))];
+  const found = await Promise.all(paths.map((path) => mediaWithin(mediaInfo, path, timeoutMs)));
+  const byPath = new Map(paths.map((path, i) => [path, found[i]]));
+  return items.map((item) => ({ ...item, media: byPath.get(item.path) ?? null }));
+}
+
+async function mediaWithin(mediaInfo: MediaSummaryLookup, path: string, timeoutMs: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), timeoutMs));
+  try {
+    return await Promise.race([mediaInfo(path).catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The rows of the query's page. */
@@ -142,12 +175,14 @@ function listOptions<S extends string>(q: AdminQuery, sorts: readonly S[], windo
  * @param queries What the admin reads from.
  * @param timeoutMs The longest wait for each read, in ms.
  * @param onQueryError Receives the error of each read that gave up; what it throws is ignored.
+ * @param mediaInfo What the media index says of a path, to add to each viewing; none: nothing added.
  * @returns The reads.
  */
 export function createAdminReads(
   queries: WatchLogQueries,
   timeoutMs: number,
   onQueryError: (error: WatchLogUnavailableError) => void,
+  mediaInfo?: MediaSummaryLookup,
 ): AdminReads {
   async function read<T>(query: () => Promise<T>): Promise<T> {
     try {
@@ -163,8 +198,12 @@ export function createAdminReads(
   }
   return {
     summary: (q) => read(() => queries.summary(q.filter)),
-    viewings: (q, window = pageWindow(q)) =>
-      read(() => queries.listViewings(listOptions(q, VIEWING_SORTS, window))),
+    viewings: async (q, window = pageWindow(q)) => {
+      const list = await read(() => queries.listViewings(listOptions(q, VIEWING_SORTS, window)));
+      return mediaInfo === undefined
+        ? list
+        : { ...list, items: await withMedia(list.items, mediaInfo, timeoutMs) };
+    },
     events: (q, window = pageWindow(q)) =>
       read(() => queries.listEvents(listOptions(q, EVENT_SORTS, window))),
     stats: () => loggerStats(queries),
