@@ -12,6 +12,8 @@ import { type AdminAuthorizeResult, createAdminHandler } from "../admin/mod.ts";
 import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } from "../endpoint/handler.ts";
 import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "../player/player.ts";
 import type { WatchLogQueries } from "../watch_log/types.ts";
+import { createMediaIndexCache } from "../media/index_cache.ts";
+import { createMediaSummaryLookup } from "../endpoint/media_summary.ts";
 
 /** Options for {@linkcode createApp}: the stream handler's, plus the player and the admin. */
 export interface AppOptions extends StreamHandlerOptions {
@@ -112,8 +114,11 @@ export function createApp(options: AppOptions): AppHandler {
   } = streamOptions;
   // a public page that signs every path would make the signatures protect nothing
   const { player = signingSecret === undefined } = options ?? {};
-  const stream = createStreamHandler(streamOptions);
+  // one media index for the endpoint (clips, fast start) and the player (durations, codecs)
+  const mediaIndex = streamOptions.mediaIndex ?? createMediaIndexCache();
+  const stream = createStreamHandler({ ...streamOptions, mediaIndex });
   const playerHandler = player === false ? null : createPlayerHandler({
+    mediaIndex,
     ...(player === true ? {} : player),
     root,
     streamPath,
@@ -136,6 +141,7 @@ export function createApp(options: AppOptions): AppHandler {
       authorize: adminAuthorize,
       basePath: ADMIN_PATH,
       clientAddress: (req, info) => clientAddressOf(req, info, trustProxy, proxyHeader),
+      mediaInfo: createMediaSummaryLookup(root, mediaIndex),
       isHttps: (req) => forwardedHttps(req, trustProxy, proxyHeader),
     });
   }

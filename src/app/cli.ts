@@ -18,6 +18,8 @@ import { base64url } from "../core/http.ts";
 import { isLongEnoughSecret, MIN_SECRET_BYTES } from "../core/secret.ts";
 import { PROXY_HEADERS, type ProxyHeader } from "../endpoint/client_address.ts";
 import { createApp } from "./app.ts";
+import { checkMediaDirectory, formatCheckReport } from "./check.ts";
+import type { PacingOptions } from "../core/pacing.ts";
 import { type Listener, runtime, type RuntimeHandler } from "../runtime/mod.ts";
 import type { ChunkCapScope } from "../serve/serve_stream.ts";
 import { createWatchLogger, type WatchLogger } from "../watch_log/mod.ts";
@@ -27,7 +29,7 @@ import { redactUrl } from "../watch_log/connection.ts";
 export type RouteHandler = RuntimeHandler;
 
 export { withAccessLog };
-export type { ChunkCapScope, ProxyHeader, RuntimeHandler };
+export type { ChunkCapScope, PacingOptions, ProxyHeader, RuntimeHandler };
 
 /** The settings of the command-line server, as {@linkcode parseArgs} reads them. */
 export interface CliOptions {
@@ -43,6 +45,14 @@ export interface CliOptions {
   maxChunkSizeFor?: ChunkCapScope;
   /** `--stall-timeout SECONDS`: cut off a body unread this long; `undefined` keeps 120 s. */
   stallTimeoutSeconds?: number;
+  /** `--fast-start`: serve MP4s whose index is at the end as if it came first. */
+  fastStart?: boolean;
+  /** `false` with `--no-clips`: ignore `start=` and `end=`. */
+  clips?: boolean;
+  /** `--pace RATE`: bytes per second, or a multiple of the file's bitrate. */
+  paceRate?: PacingOptions["rate"];
+  /** `--pace-after AMOUNT`: bytes, or seconds of media, sent at full speed first. */
+  paceAfter?: PacingOptions["after"];
   /**
    * `--allow-host NAME` (repeatable): DNS names answered besides IP addresses and `localhost`;
    * `*` answers any.
@@ -106,6 +116,7 @@ export interface MainOptions {
 
 /** The text printed by `--help`. */
 export const USAGE: string = `Usage: sage-stream [options]
+       sage-stream check DIR   list the media files under DIR that do not stream well
 
 Serves GET /stream?path=FILE from a media directory (ranges, conditional requests,
 multipart), a player page at / and, with the watch log, a read-only admin at /admin;
@@ -120,6 +131,14 @@ Options:
   --max-chunk-for SCOPE  which requests --max-chunk shortens: media-elements
                          (browsers' <video>/<audio>, which ask again) or all
                          (truncates downloads; default: media-elements)
+  --fast-start           serve MP4 files whose index (moov) is at the end as if it
+                         came first (media bytes are not copied)
+  --no-clips             ignore start= and end= (default: answer them with a clip
+                         of an MP4, from the key frame before start)
+  --pace RATE            pace each response after its burst: bytes per second
+                         (500000) or a multiple of the file's bitrate (1.5x)
+  --pace-after AMOUNT    the burst sent at full speed first: bytes (4000000) or
+                         seconds of media (10s) (default: 0)
   --stall-timeout S      cut off a response body its client has not read for S
                          seconds (on Deno; Bun's idle timeout is 120 s); 0 never,
                          which also lets Deno's server read files itself, faster,
@@ -205,6 +224,8 @@ const HOST_NAME_REGEXP = /^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/;
 const DB_URL_REGEXP = /^(file:|libsql:|https?:|wss?:|:memory:$)/i;
 const CHUNK_CAP_SCOPE_REGEXP = /^(media-elements|all)$/;
 const PROXY_HEADER_REGEXP = new RegExp(`^(${PROXY_HEADERS.join("|")})$`);
+const PACE_REGEXP = /^([1-9]\d{0,11}|\d{1,3}(\.\d{1,3})?x)$/;
+const PACE_AFTER_REGEXP = /^(\d{1,12}|\d{1,6}(\.\d{1,3})?s)$/;
 
 /** The flags that take a value, after `=` or as the next argument. */
 const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
@@ -218,6 +239,16 @@ const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
     (o, v) => o.maxChunkSizeFor = v as ChunkCapScope,
   ),
   "stall-timeout": numberFlag("stall-timeout", 86_400, (o, n) => o.stallTimeoutSeconds = n),
+  pace: patternFlag(
+    PACE_REGEXP,
+    (v) => `--pace must be bytes per second (500000) or a multiple of the bitrate (1.5x), got "${v}"`,
+    (o, v) => o.paceRate = v.endsWith("x") ? { bitrate: Number(v.slice(0, -1)) } : Number(v),
+  ),
+  "pace-after": patternFlag(
+    PACE_AFTER_REGEXP,
+    (v) => `--pace-after must be bytes (4000000) or seconds of media (10s), got "${v}"`,
+    (o, v) => o.paceAfter = v.endsWith("s") ? { seconds: Number(v.slice(0, -1)) } : Number(v),
+  ),
   "proxy-header": patternFlag(
     PROXY_HEADER_REGEXP,
     (v) => `--proxy-header must be x-forwarded-for or forwarded, got "${v}"`,
@@ -248,6 +279,8 @@ const OPTIONAL_VALUE_FLAGS: Readonly<Record<string, { absent: string; flag: Valu
 /** The flags that take no value. */
 const BOOLEAN_FLAGS: Readonly<Record<string, (options: CliOptions) => void>> = {
   "no-log": (o) => o.log = false,
+  "fast-start": (o) => o.fastStart = true,
+  "no-clips": (o) => o.clips = false,
   player: (o) => o.player = true,
   "no-player": (o) => o.player = false,
   quiet: (o) => o.quiet = true,
@@ -360,6 +393,8 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
 const EXIT_OK = 0;
 /** The exit code when the server cannot start (the address cannot be listened on). */
 const EXIT_CANNOT_START = 1;
+/** The exit code of `check` when some files do not stream well. */
+const EXIT_SOME_DO_NOT_STREAM = 1;
 /** The exit code for a bad command line or settings. */
 const EXIT_BAD_COMMAND_LINE = 2;
 
@@ -389,9 +424,13 @@ const STARTUP_CHECK_MS = 3000;
  */
 export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
   const { stdout = process.stdout, stderr = process.stderr, signal, env = process.env } = options;
+  if (args[0] === "check") return await checkCommand(args.slice(1), stdout, stderr);
   const parsed = parseArgs([...args, ...secretsFromEnv(args, env)]);
   if (!parsed.ok) return badCommandLine(stderr, parsed.error);
   const cli = parsed.options;
+  if (cli.paceAfter !== undefined && cli.paceRate === undefined) {
+    return badCommandLine(stderr, "--pace-after needs --pace");
+  }
   if (cli.help) return helpShown(stdout);
   if (!isDirectory(cli.root)) return rootNotADirectory(stderr, cli.root);
   let watchLog: WatchLogger | null = null;
@@ -446,6 +485,17 @@ function secretsFromEnv(args: readonly string[], env: Record<string, string | un
   const dbToken = env.SAGE_STREAM_DB_TOKEN;
   if (dbToken && !given("--db-token") && !logOff) extra.push(`--db-token=${dbToken}`);
   return extra;
+}
+
+/** Exit 0 when every file under the directory streams well, 1 when some do not. */
+async function checkCommand(args: readonly string[], stdout: Writer, stderr: Writer): Promise<number> {
+  if (args.length !== 1 || args[0].startsWith("-")) {
+    return badCommandLine(stderr, "usage: sage-stream check DIR");
+  }
+  if (!isDirectory(args[0])) return badCommandLine(stderr, `check: not a directory: "${args[0]}"`);
+  const report = await checkMediaDirectory(args[0]);
+  stdout.write(formatCheckReport(report));
+  return report.files.some((file) => file.problems.length > 0) ? EXIT_SOME_DO_NOT_STREAM : EXIT_OK;
 }
 
 /** Exit: writes the usage. */
@@ -552,6 +602,9 @@ function buildHandler(
     maxChunkSize: cli.maxChunkSize,
     maxChunkSizeFor: cli.maxChunkSizeFor,
     stallTimeoutMs: cli.stallTimeoutSeconds === undefined ? undefined : cli.stallTimeoutSeconds * 1000,
+    fastStart: cli.fastStart,
+    clips: cli.clips,
+    pacing: cli.paceRate === undefined ? undefined : { rate: cli.paceRate, after: cli.paceAfter },
     cors: cli.cors?.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,

@@ -6,7 +6,9 @@
  */
 
 export * from "./app.ts";
+export * from "./check.ts";
 // the types createApp's options name, so this entry point documents itself
 export type * from "../endpoint/mod.ts";
 export type * from "../admin/mod.ts";
 export type * from "../player/mod.ts";
+export type { StreamProblem } from "../media/streamability.ts";
