@@ -160,3 +160,80 @@ test(
     assert.equal(first.headers.get("etag"), asIs.headers.get("etag"));
   },
 );
+
+test(
+  "the clip's media bytes are the file's own: its mdat is one span of the original",
+  MEDIA_TIMEOUT,
+  async () => {
+    await ready;
+    const handler = createStreamHandler({ root });
+    const clip = new Uint8Array(await (await handler(get("path=film.mp4&start=2&end=6"))).arrayBuffer());
+    const original = readFileSync(join(root, "film.mp4"));
+    const view = new DataView(clip.buffer);
+    let at = 0;
+    while (at + 8 <= clip.length && new TextDecoder().decode(clip.subarray(at + 4, at + 8)) !== "mdat") {
+      at += view.getUint32(at);
+    }
+    assert.ok(at + 8 < clip.length, "the clip has an mdat");
+    const headerSize = view.getUint32(at) === 1 ? 16 : 8;
+    const media = clip.subarray(at + headerSize);
+    const start = original.indexOf(media.subarray(0, 4096));
+    assert.ok(start > 0, "the clip's media starts inside the file's mdat");
+    assert.ok(original.subarray(start, start + media.length).equals(media), "and goes on as one span of it");
+  },
+);
+
+/** A deterministic PRNG (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test(
+  "500 seeded random clip queries are answered 200, 206, 400 or 416, never 5xx",
+  MEDIA_TIMEOUT,
+  async () => {
+    await ready;
+    const handler = createStreamHandler({ root });
+    const next = random(2026);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+    const value = () =>
+      pick([
+        () => String(Math.floor(next() * 20)),
+        () => (next() * 14).toFixed(3),
+        () => String(next() * 1e12),
+        () =>
+          pick([
+            "",
+            "-1",
+            "abc",
+            "1e3",
+            "NaN",
+            "Infinity",
+            "0x10",
+            " 5",
+            "5 ",
+            "%00",
+            "12.",
+            ".5",
+            "99999999999",
+          ]),
+      ])();
+    for (let i = 0; i < 500; i++) {
+      const params = new URLSearchParams({ path: pick(["film.mp4", "late.mp4", "notes.webm"]) });
+      if (next() < 0.8) params.append("start", value());
+      if (next() < 0.8) params.append("end", value());
+      if (next() < 0.1) params.append("start", value());
+      const headers: Record<string, string> = next() < 0.3
+        ? { range: `bytes=${Math.floor(next() * 5000)}-` }
+        : {};
+      const res = await handler(get(params.toString(), headers, next() < 0.2 ? "HEAD" : "GET"));
+      assert.ok([200, 206, 400, 416].includes(res.status), `${params} → ${res.status}`);
+      await res.body?.cancel();
+    }
+  },
+);
