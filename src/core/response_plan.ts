@@ -86,10 +86,11 @@ export interface ResponsePlan {
 const NO_BODY: PlannedBody = { kind: "none" };
 
 /** The statuses answered with a plain-text reason. */
-type RefusalStatus = 403 | 404 | 405 | 412 | 416;
+type RefusalStatus = 400 | 403 | 404 | 405 | 412 | 416;
 
 /** The plain-text reason sent with each refusal (ASCII, so one byte per character). */
 const REASONS: Readonly<Record<RefusalStatus, string>> = {
+  400: "Bad Request",
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
@@ -130,6 +131,31 @@ export function planMethodExit(req: PlanRequest, options: ResponsePlanOptions): 
  */
 export function planRefusal(req: PlanRequest, status: 403 | 404, options: ResponsePlanOptions): ResponsePlan {
   return textPlan(req, status, corsHeaders(options.cors, req.headers), options);
+}
+
+/**
+ * A refusal of what the request asked of the media (a clip's span): `400` or `416` with the
+ * reason after the status text.
+ *
+ * @param req The request's method and headers.
+ * @param status `400` for a span that is no span or a file that has no clips, `416` past the end.
+ * @param reason Why, for the client.
+ * @param options The CORS and extra headers to apply.
+ * @returns The plan: a short plain-text body (none for HEAD).
+ */
+export function planMediaRefusal(
+  req: PlanRequest,
+  status: 400 | 416,
+  reason: string,
+  options: ResponsePlanOptions,
+): ResponsePlan {
+  return textPlan(
+    req,
+    status,
+    corsHeaders(options.cors, req.headers),
+    options,
+    `${REASONS[status]}: ${reason}`,
+  );
 }
 
 /**
@@ -231,18 +257,22 @@ function multipartPlan(
   return withExtraHeaders({ status: 206, headers, ranges, length: layout.length, body }, options);
 }
 
+// deno-lint-ignore no-control-regex
+const ASCII_REGEXP = /^[\x00-\x7f]*$/;
+
 /** A short plain-text reason for `status`, on top of `headers`; HEAD gets no body. */
 function textPlan(
   req: PlanRequest,
   status: RefusalStatus,
   headers: Map<string, string>,
   options: ResponsePlanOptions,
+  text: string = REASONS[status],
 ): ResponsePlan {
-  const text = REASONS[status];
   for (const [name, value] of Object.entries(TEXT_HEADERS)) headers.set(name, value);
-  headers.set("content-length", String(text.length));
+  const length = ASCII_REGEXP.test(text) ? text.length : new TextEncoder().encode(text).length;
+  headers.set("content-length", String(length));
   const body: PlannedBody = req.method === "HEAD" ? NO_BODY : { kind: "text", text };
-  return withExtraHeaders({ status, headers, ranges: [], length: text.length, body }, options);
+  return withExtraHeaders({ status, headers, ranges: [], length, body }, options);
 }
 
 /** Applies `options.headers` over the plan's headers (they override the computed ones). */

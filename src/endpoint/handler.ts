@@ -12,18 +12,8 @@ import { serveStream, type ServeStreamOptions, type StreamEvent } from "../serve
 import { clientAddressOf, PROXY_HEADERS, type ProxyHeader } from "./client_address.ts";
 import { checkRequestPath, createRootResolver, type SafePathOptions } from "./safe_path.ts";
 import { importSigningKey, type SigningSecret, verifyStreamUrl } from "./signed_url.ts";
-import {
-  type ClipSpan,
-  type ClipSpanParse,
-  type MediaWish,
-  parseClipSpan,
-  planMediaLayout,
-} from "./media_request.ts";
+import { type ClipSpan, type ClipSpanParse, parseClipSpan } from "./media_request.ts";
 import { createMediaIndexCache, type MediaIndexCache } from "../media/index_cache.ts";
-import { composeFile } from "../serve/composed_file.ts";
-import { pacingIsRelative } from "../core/pacing.ts";
-import { runtime } from "../runtime/mod.ts";
-import type { FileSource } from "../runtime/types.ts";
 
 export type { ProxyHeader };
 
@@ -52,7 +42,9 @@ export interface StreamRecorder {
 
 /** Options for {@linkcode createStreamHandler}. */
 export interface StreamHandlerOptions
-  extends Omit<ServeStreamOptions, "path" | "accept" | "verifyFile" | "clientAddress">, SafePathOptions {
+  extends
+    Omit<ServeStreamOptions, "path" | "accept" | "verifyFile" | "clientAddress" | "clip">,
+    SafePathOptions {
   /** The media root: only regular files inside it (after resolving symbolic links) are served. */
   root: string;
   /**
@@ -134,10 +126,9 @@ const REASONS: Record<number, string> = {
   400: "Bad Request",
   403: "Forbidden",
   404: "Not Found",
-  416: "Range Not Satisfiable",
 };
 
-function refuse(req: Request, status: 400 | 403 | 404 | 416): Response {
+function refuse(req: Request, status: 400 | 403 | 404): Response {
   return textResponse(req, status, REASONS[status]);
 }
 
@@ -208,7 +199,6 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
   // imported once; a bad secret throws here, when the handler is created
   const key = signingSecret === undefined ? null : importSigningKey(signingSecret);
   const notify = servedNotifier(watchLog, onServed);
-  const needsBitrate = serveOptions.pacing !== undefined && pacingIsRelative(serveOptions.pacing);
 
   return async function streamHandler(req: Request, info?: unknown): Promise<Response> {
     const url = requestUrl(req);
@@ -236,81 +226,23 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
 
     const resolved = resolver.resolve(checked.segments);
     if (!resolved.ok) return refuse(req, resolved.status);
-    const wish: MediaWish = { clip: clip.span, fastStart };
-    if (wish.clip !== null || wish.fastStart || needsBitrate) {
-      const servedPath = wish.clip === null ? relative : `${relative}#t=${mediaFragment(wish.clip)}`;
-      return serveMedia(req, resolved, wish, {
-        serveOptions,
-        mediaIndex,
-        clientAddress,
-        onServed: notify && ((event) => notify({ ...event, path: servedPath })),
-      });
-    }
     const { dev, ino } = resolved;
+    const servedPath = clip.span === null ? relative : `${relative}#t=${mediaFragment(clip.span)}`;
     return serveStream(req, {
       ...serveOptions,
       path: resolved.path,
       clientAddress,
       // the file opened must be the file checked: refuse it if it was swapped in between
       verifyFile: (stat) => stat.dev === dev && stat.ino === ino,
-      onServed: notify && ((event) => notify({ ...event, path: relative })),
+      onServed: notify && ((event) => notify({ ...event, path: servedPath })),
+      clip: clip.span ?? undefined,
+      fastStart,
+      mediaIndex,
     });
   };
 }
 
 const NO_CLIP: ClipSpanParse = { ok: true, span: null };
-
-/** What `serveMedia` passes on to `serveStream`. */
-interface MediaServeContext {
-  serveOptions: Omit<ServeStreamOptions, "path">;
-  mediaIndex: MediaIndexCache;
-  clientAddress: string | null;
-  onServed: ((event: StreamEvent) => void) | undefined;
-}
-
-/**
- * Serves a resolved file through the media layer: opens it, checks it is the file resolved,
- * plans a clip or a fast-start layout from its index, and hands the opened (maybe composed)
- * file to `serveStream`. The file is closed here unless `serveStream` took it.
- */
-async function serveMedia(
-  req: Request,
-  target: { path: string; dev: number; ino: number },
-  wish: MediaWish,
-  context: MediaServeContext,
-): Promise<Response> {
-  const source = context.serveOptions.source ?? runtime.files;
-  const file = await source.open(target.path);
-  if (typeof file === "string") return refuse(req, 404);
-  let handedOver = false;
-  try {
-    // the file opened must be the file checked: refuse it if it was swapped in between
-    if (!file.stat.isFile || file.stat.dev !== target.dev || file.stat.ino !== target.ino) {
-      return refuse(req, 404);
-    }
-    const plan = await planMediaLayout(file, wish, context.mediaIndex);
-    if (!plan.ok) return textResponse(req, plan.status, `${REASONS[plan.status]}: ${plan.message}`);
-    const served = plan.layout === null ? file : composeFile(file, plan.layout);
-    const once: FileSource = {
-      streamsKeepLength: source.streamsKeepLength,
-      appliesRangeToFileBodies: source.appliesRangeToFileBodies,
-      open: () => {
-        handedOver = true;
-        return Promise.resolve(served);
-      },
-    };
-    return await serveStream(req, {
-      ...context.serveOptions,
-      path: target.path,
-      source: once,
-      mediaBitrate: plan.bitrate,
-      clientAddress: context.clientAddress,
-      onServed: context.onServed,
-    });
-  } finally {
-    if (!handedOver) file.close();
-  }
-}
 
 /** A clip's span as a Media Fragments URI time (`t=30,60`, `t=30`, `t=,60`), for the watch log. */
 function mediaFragment(span: ClipSpan): string {

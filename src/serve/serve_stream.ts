@@ -12,10 +12,20 @@ import { concatBytes } from "../core/bytes.ts";
 import type { FileStat } from "../core/file_stat.ts";
 import { httpDateNow } from "../core/http.ts";
 import { multipartChunks } from "../core/multipart.ts";
-import { checkPacingOptions, type Pace, type PacingOptions, resolvePacing } from "../core/pacing.ts";
+import {
+  checkPacingOptions,
+  type Pace,
+  pacingIsRelative,
+  type PacingOptions,
+  resolvePacing,
+} from "../core/pacing.ts";
+import { createMediaIndexCache, type MediaIndexCache } from "../media/index_cache.ts";
+import { composeFile } from "./composed_file.ts";
+import { type ClipSpan, type MediaWish, planMediaLayout } from "./media_layout.ts";
 import type { ByteRange } from "../core/range.ts";
 import {
   planFileResponse,
+  planMediaRefusal,
   planMethodExit,
   type PlannedBody,
   planRefusal,
@@ -168,10 +178,26 @@ export interface ServeStreamOptions {
    */
   pacing?: PacingOptions;
   /**
-   * The media's average bitrate in bits per second, for a relative `pacing` (the endpoint reads
-   * it from the media index). Without it, a relative pacing leaves the body unpaced.
+   * The media's average bitrate in bits per second, for a relative `pacing`. Without it, it is
+   * read from the file's media index; a file the index does not read is left unpaced.
    */
   mediaBitrate?: number | null;
+  /**
+   * Serve a clip of an MP4 by time (seconds) instead of the file: a valid MP4 of the span from
+   * the key frame at or before `start`, its index rewritten and its media bytes streamed from the
+   * file, with ranges, `HEAD` and an `ETag` of its own. A file that is no MP4 this module reads
+   * is answered `400`, a span past its end `416`.
+   */
+  clip?: ClipSpan;
+  /**
+   * Serve an MP4 whose index (`moov`) is at its end as if it came first (chunk offsets shifted,
+   * media bytes streamed from the file); other files as they are.
+   *
+   * @default {false}
+   */
+  fastStart?: boolean;
+  /** Where media indexes are kept (clips, fast start, relative pacing); one shared cache by default. */
+  mediaIndex?: MediaIndexCache;
 }
 
 /**
@@ -232,6 +258,9 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     source = runtime.files,
     pacing,
     mediaBitrate = null,
+    clip,
+    fastStart = false,
+    mediaIndex = sharedMediaIndex(),
   } = options ?? {} as ServeStreamOptions;
   if (typeof path !== "string" || path === "") {
     throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
@@ -266,7 +295,11 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     verifyFile,
     stallTimeoutMs,
     countBytes: onServed !== undefined,
-    pace: pacing === undefined ? null : resolvePacing(pacing, mediaBitrate),
+    pacing: pacing ?? null,
+    mediaBitrate,
+    media: mediaWanted(clip, fastStart, pacing, mediaBitrate)
+      ? { wish: { clip: clip ?? null, fastStart }, mediaIndex }
+      : null,
     streamsKeepLength: source.streamsKeepLength,
     notifyServed,
   });
@@ -325,7 +358,11 @@ interface FileAnswerContext {
   /** Whether someone logs the bytes delivered (`onServed`), so bodies must count them. */
   countBytes: boolean;
   /** How bodies are paced, or `null`. */
-  pace: Pace | null;
+  pacing: PacingOptions | null;
+  /** The media's bitrate when the caller gave it. */
+  mediaBitrate: number | null;
+  /** What to ask of the media layer, or `null` for the file as it is. */
+  media: { wish: MediaWish; mediaIndex: MediaIndexCache } | null;
   streamsKeepLength: boolean | undefined;
   notifyServed: NotifyServed;
 }
@@ -335,13 +372,28 @@ interface FileAnswerContext {
  * every exit, unless a body took it over: a body releases its file when it ends, fails or is
  * cancelled.
  */
-async function answerFromFile(file: OpenFile, context: FileAnswerContext): Promise<Response> {
+async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Promise<Response> {
   const { req, verifyFile, planOptions, notifyServed } = context;
+  let file = opened;
   let bodyOwnsFile = false;
   try {
     if (!file.stat.isFile || (verifyFile !== undefined && !(await verifyFile(file.stat)))) {
       return answerWithoutFileBody(planRefusal(req, 404, planOptions), null, notifyServed);
     }
+    let bitrate = context.mediaBitrate;
+    if (context.media !== null) {
+      const media = await planMediaLayout(file, context.media.wish, context.media.mediaIndex);
+      if (!media.ok) {
+        return answerWithoutFileBody(
+          planMediaRefusal(req, media.status, media.message, planOptions),
+          null,
+          notifyServed,
+        );
+      }
+      if (media.layout !== null) file = composeFile(file, media.layout);
+      bitrate ??= media.bitrate;
+    }
+    const pace = context.pacing === null ? null : resolvePacing(context.pacing, bitrate);
     const plan = planFileResponse(req, { path: context.path, stat: file.stat }, planOptions);
     const { body } = plan;
     if (body.kind === "none" || body.kind === "text") {
@@ -351,12 +403,30 @@ async function answerFromFile(file: OpenFile, context: FileAnswerContext): Promi
       const ready = file.beforeBody?.(plan.length);
       if (ready !== undefined) await ready;
     }
-    const fileBody = await bodyFromFile(file, plan, body, context);
+    const fileBody = await bodyFromFile(file, plan, body, { ...context, pace });
     bodyOwnsFile = true;
     return responseFor(plan, fileBody);
   } finally {
     if (!bodyOwnsFile) file.close();
   }
+}
+
+/** Whether the media layer must see the file: a clip, fast start, or a pacing relative to an unknown bitrate. */
+function mediaWanted(
+  clip: ClipSpan | undefined,
+  fastStart: boolean,
+  pacing: PacingOptions | undefined,
+  mediaBitrate: number | null,
+): boolean {
+  return clip !== undefined || fastStart ||
+    (pacing !== undefined && mediaBitrate === null && pacingIsRelative(pacing));
+}
+
+let defaultMediaIndex: MediaIndexCache | null = null;
+
+/** The media index cache of callers that bring none, made on first use. */
+function sharedMediaIndex(): MediaIndexCache {
+  return defaultMediaIndex ??= createMediaIndexCache();
 }
 
 /** Answers `plan` when its body is not read from the file, and reports it at once. */
@@ -379,7 +449,7 @@ function bodyFromFile(
   file: OpenFile,
   plan: ResponsePlan,
   body: Exclude<PlannedBody, { kind: "none" | "text" }>,
-  context: FileAnswerContext,
+  context: FileAnswerContext & { pace: Pace | null },
 ): BodyInit | Promise<BodyInit> {
   const { status, ranges, length } = plan;
   const size = file.stat.size;
