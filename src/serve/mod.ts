@@ -14,3 +14,5 @@ export type { FileStat } from "../core/file_stat.ts";
 export type { PacingOptions } from "../core/pacing.ts";
 export type { ByteLayout, FileSpan } from "../core/byte_layout.ts";
 export type { BodyDoneCallback, BodyOptions, FileSource, OpenFailure, OpenFile } from "../runtime/types.ts";
+export type { ClipSpan } from "./media_layout.ts";
+export type * from "../media/mod.ts";
