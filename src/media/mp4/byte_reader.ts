@@ -5,32 +5,11 @@
  * @module
  */
 
-/** Why a file could not be read, as {@linkcode MediaIndexResult} names it. */
-export type Mp4FailureReason = "malformed" | "not-media" | "unsupported" | "too-large";
+import { malformed, type MediaFailureReason, MediaFormatError } from "../format_error.ts";
 
-/**
- * Thrown inside the reader when the file is not what it should be; `readMp4Index` turns it into
- * `{ ok: false }`, so it never reaches a caller.
- */
-export class Mp4FormatError extends Error {
-  /** Why the file was refused. */
-  readonly reason: Mp4FailureReason;
-
-  /**
-   * @param reason Why the file was refused.
-   * @param message What was wrong, for logs.
-   */
-  constructor(reason: Mp4FailureReason, message: string) {
-    super(message);
-    this.name = "Mp4FormatError";
-    this.reason = reason;
-  }
-}
-
-/** Throws a `"malformed"` {@linkcode Mp4FormatError} with `message`. */
-export function malformed(message: string): never {
-  throw new Mp4FormatError("malformed", message);
-}
+/** Why an MP4 file was not read. */
+export type Mp4FailureReason = MediaFailureReason;
+export { malformed, MediaFormatError as Mp4FormatError };
 
 const TWO_32 = 2 ** 32;
 // Largest high word of a 64-bit value that still fits in a JavaScript number without loss.

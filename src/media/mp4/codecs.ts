@@ -9,6 +9,7 @@
 import { ByteReader, malformed, Mp4FormatError } from "./byte_reader.ts";
 import { boxBody, type BoxHeader, childBoxes, findBox } from "./boxes.ts";
 import type { Mp4SampleEntry } from "./movie.ts";
+import { BitReader } from "../bit_reader.ts";
 
 /** The sample descriptions of a track: the first one read, and how many there are. */
 export interface SampleDescriptions {
@@ -275,23 +276,4 @@ function enterDescriptor(reader: ByteReader, tag: number): boolean {
     if (!(reader.u8() & 0x80)) break;
   }
   return true;
-}
-
-/** Most-significant-bit-first reader that yields 0 past the end (configs here are tiny). */
-class BitReader {
-  readonly #bytes: Uint8Array;
-  #bit = 0;
-
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  read(count: number): number {
-    let value = 0;
-    for (let i = 0; i < count; i++, this.#bit++) {
-      const byte = this.#bytes[this.#bit >> 3] ?? 0;
-      value = value * 2 + ((byte >> (7 - (this.#bit & 7))) & 1);
-    }
-    return value;
-  }
 }

@@ -6,7 +6,8 @@
  */
 
 import type { ByteSource, MediaIndex } from "../types.ts";
-import { type Mp4FailureReason, Mp4FormatError } from "./byte_reader.ts";
+import type { Mp4FailureReason } from "./byte_reader.ts";
+import { readGuarded } from "../format_error.ts";
 import { movieIndex } from "./media_index.ts";
 import type { Mp4Movie } from "./movie.ts";
 import { parseMovie } from "./parse_moov.ts";
@@ -74,34 +75,9 @@ export type Mp4Result =
  */
 export async function readMp4Index(source: ByteSource, options: ReadMp4Options = {}): Promise<Mp4Result> {
   const { maxMoovSize = 64 * 1024 * 1024, maxSamples = 20_000_000, maxTopLevelBoxes = 100_000 } = options;
-  try {
-    const scan = await scanTopLevel(guarded(source), { maxMoovSize, maxBoxes: maxTopLevelBoxes });
+  return await readGuarded(source, async (guarded) => {
+    const scan = await scanTopLevel(guarded, { maxMoovSize, maxBoxes: maxTopLevelBoxes });
     const movie = parseMovie(scan, source.size, { maxSamples });
-    return { ok: true, index: movieIndex(movie), movie };
-  } catch (error) {
-    if (error instanceof SourceError) throw error.cause;
-    if (error instanceof Mp4FormatError) return { ok: false, reason: error.reason, message: error.message };
-    // A bug of ours on a strange file still must not take the caller down.
-    return { ok: false, reason: "malformed", message: `unexpected error: ${String(error)}` };
-  }
-}
-
-/** Carries an error of the source through the reader, so it is rethrown as is. */
-class SourceError extends Error {
-  constructor(cause: unknown) {
-    super("source read failed", { cause });
-  }
-}
-
-function guarded(source: ByteSource): ByteSource {
-  return {
-    size: source.size,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      try {
-        return await source.read(offset, length);
-      } catch (error) {
-        throw new SourceError(error);
-      }
-    },
-  };
+    return { ok: true, index: movieIndex(movie), movie } as const;
+  });
 }

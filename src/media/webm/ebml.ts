@@ -6,38 +6,16 @@
  * @module
  */
 
+import { malformed, type MediaFailureReason, MediaFormatError } from "../format_error.ts";
 import { idName } from "./elements.ts";
 
-/** Why a file could not be read, as {@linkcode MediaIndexResult} names it. */
-export type MatroskaFailureReason = "not-media" | "unsupported" | "malformed" | "too-large";
-
-/**
- * Thrown inside the reader when the file is not what it should be; `readMatroskaIndex` turns it
- * into `{ ok: false }`, so it never reaches a caller.
- */
-export class MatroskaFormatError extends Error {
-  /** Why the file was refused. */
-  readonly reason: MatroskaFailureReason;
-
-  /**
-   * @param reason Why the file was refused.
-   * @param message What was wrong, for logs.
-   */
-  constructor(reason: MatroskaFailureReason, message: string) {
-    super(message);
-    this.name = "MatroskaFormatError";
-    this.reason = reason;
-  }
-}
-
-/** Throws a `"malformed"` {@linkcode MatroskaFormatError} with `message`. */
-export function malformed(message: string): never {
-  throw new MatroskaFormatError("malformed", message);
-}
+/** Why a Matroska file was not read. */
+export type MatroskaFailureReason = MediaFailureReason;
+export { malformed, MediaFormatError as MatroskaFormatError };
 
 /** Throws a `"too-large"` {@linkcode MatroskaFormatError} with `message`. */
 export function tooLarge(message: string): never {
-  throw new MatroskaFormatError("too-large", message);
+  throw new MediaFormatError("too-large", message);
 }
 
 /** The header of an element: its ID and the size of its data. */

@@ -6,7 +6,7 @@
  */
 
 import type { ByteSource, MediaIndex, MediaIndexResult } from "../types.ts";
-import { MatroskaFormatError } from "./ebml.ts";
+import { readGuarded } from "../format_error.ts";
 import type { MatroskaInfo } from "./matroska_info.ts";
 import { matroskaIndex } from "./media_index.ts";
 import { RangeReader } from "./range_reader.ts";
@@ -89,42 +89,18 @@ export async function readMatroskaIndex(
   checkLimit("maxElementSize", maxElementSize);
   checkLimit("maxCuePoints", maxCuePoints);
   checkLimit("maxTopLevelElements", maxTopLevelElements);
-  try {
-    const reader = new RangeReader(guarded(source));
-    const info = await readMatroskaInfo(reader, { maxElementSize, maxCuePoints, maxTopLevelElements });
-    return { ok: true, index: matroskaIndex(info), info };
-  } catch (error) {
-    if (error instanceof SourceError) throw error.cause;
-    if (error instanceof MatroskaFormatError) {
-      return { ok: false, reason: error.reason, message: error.message };
-    }
-    // A bug of ours on a strange file still must not take the caller down.
-    return { ok: false, reason: "malformed", message: `unexpected error: ${String(error)}` };
-  }
+  return await readGuarded(source, async (guarded) => {
+    const info = await readMatroskaInfo(new RangeReader(guarded), {
+      maxElementSize,
+      maxCuePoints,
+      maxTopLevelElements,
+    });
+    return { ok: true, index: matroskaIndex(info), info } as const;
+  });
 }
 
 function checkLimit(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new RangeError(`Cannot read Matroska index: "${name}" must be a positive integer, got ${value}`);
   }
-}
-
-/** Carries an error of the source through the reader, so it is rethrown as is. */
-class SourceError extends Error {
-  constructor(cause: unknown) {
-    super("source read failed", { cause });
-  }
-}
-
-function guarded(source: ByteSource): ByteSource {
-  return {
-    size: source.size,
-    async read(offset: number, length: number): Promise<Uint8Array> {
-      try {
-        return await source.read(offset, length);
-      } catch (error) {
-        throw new SourceError(error);
-      }
-    },
-  };
 }

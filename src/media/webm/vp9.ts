@@ -7,6 +7,8 @@
  * @module
  */
 
+import { BitReader } from "../bit_reader.ts";
+
 /** What a VP9 frame's uncompressed header tells. */
 export interface Vp9FrameHeader {
   /** The profile, 0 to 3. */
@@ -119,29 +121,6 @@ export function parseVp9FrameHeader(frame: Uint8Array): Vp9FrameHeader | null {
   if (!SYNC_CODE.every((byte) => bits.read(8) === byte)) return null;
   const bitDepth = profile >= 2 ? (bits.read(1) === 1 ? 12 : 10) : 8;
   return bits.overrun ? null : { profile, bitDepth };
-}
-
-/** Most significant bit first; reading past the end gives zeros and sets `overrun`. */
-class BitReader {
-  overrun = false;
-  readonly #bytes: Uint8Array;
-  #bit = 0;
-
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  read(count: number): number {
-    let value = 0;
-    for (let i = 0; i < count; i++) {
-      const byte = this.#bit >> 3;
-      if (byte >= this.#bytes.length) this.overrun = true;
-      const bit = this.overrun ? 0 : (this.#bytes[byte] >> (7 - (this.#bit & 7))) & 1;
-      value = (value << 1) | bit;
-      this.#bit++;
-    }
-    return value;
-  }
 }
 
 function pad2(value: number): string {
