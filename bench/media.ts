@@ -18,37 +18,12 @@ import { planMp4Clip, planMp4FastStart, readMp4Index } from "../src/media/mp4/mo
 import { runtime } from "../src/runtime/mod.ts";
 import { launchBrowser } from "../tests/_browser.ts";
 import { runCommand } from "../tests/_process.ts";
-import { synthFile, type SynthSpec } from "../tests/media/mp4/_synth.ts";
+import { synthFile, TWO_HOURS } from "../tests/media/mp4/_synth.ts";
 import { DATA_DIR } from "./lib/data.ts";
 import { median } from "./lib/stats.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" } } });
 const ROUNDS = Number(values.rounds);
-
-/** A two-hour film: 25 fps H.264 with B-frames and a key frame every 2 s, 48 kHz AAC. */
-const TWO_HOURS: SynthSpec = {
-  tracks: [
-    {
-      kind: "video",
-      timescale: 12800,
-      count: 180_000,
-      delta: 512,
-      size: (i) => (i % 50 === 0 ? 40_000 : 4_000 + ((i * 7919) % 3_000)),
-      chunkSamples: 25,
-      syncEvery: 50,
-      compositionPattern: [1024, 2560, 0, 512, 1024],
-      editMediaTime: 1024,
-    },
-    {
-      kind: "audio",
-      timescale: 48000,
-      count: 337_500,
-      delta: 1024,
-      size: (i) => 350 + (i % 40),
-      chunkSamples: 47,
-    },
-  ],
-};
 
 const rows: string[] = [];
 const row = (figure: string, value: string) => rows.push(`| ${figure} | ${value} |`);

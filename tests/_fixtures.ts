@@ -99,3 +99,16 @@ export async function eventsSettled(events: readonly unknown[], from = 0, quietM
     await sleep(quietMs);
   }
 }
+
+/**
+ * Mulberry32: a small seeded generator of numbers in [0, 1), so a failing fuzz case can be
+ * replayed from its seed.
+ */
+export function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

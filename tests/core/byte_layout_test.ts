@@ -2,17 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ByteLayout, layoutFits, layoutParts } from "../../src/core/byte_layout.ts";
 import { concatBytes } from "../../src/core/bytes.ts";
-import { patternBytes } from "../_fixtures.ts";
-
-/** A deterministic PRNG (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { patternBytes, seededRandom } from "../_fixtures.ts";
 
 /** The layout's bytes, built whole: what the parts must add up to. */
 function materialise(layout: ByteLayout, file: Uint8Array): Uint8Array {
@@ -31,7 +21,7 @@ function partsBytes(parts: ReturnType<typeof layoutParts>, file: Uint8Array): Ui
 test("layoutParts(): for 2,000 seeded layouts and ranges, the parts are exactly the layout's bytes", () => {
   const file = patternBytes(10_000, 5);
   for (let seed = 1; seed <= 2000; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const int = (n: number) => Math.floor(next() * n);
     const pieces = Array.from({ length: int(4) }, () => {
       const offset = int(9000);

@@ -8,7 +8,7 @@ import { createStreamHandler } from "../../src/endpoint/handler.ts";
 import { parseClipSpan } from "../../src/endpoint/media_request.ts";
 import type { StreamEvent } from "../../src/serve/serve_stream.ts";
 import process from "node:process";
-import { tempDir } from "../_fixtures.ts";
+import { seededRandom, tempDir } from "../_fixtures.ts";
 import { decodeErrors, probe, sample, streamHash } from "../media/mp4/_samples.ts";
 
 const { dir: root, cleanup } = tempDir("sage-media-endpoint-");
@@ -183,23 +183,13 @@ test(
   },
 );
 
-/** A deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test(
   "500 seeded random clip queries are answered 200, 206, 400 or 416, never 5xx",
   MEDIA_TIMEOUT,
   async () => {
     await ready;
     const handler = createStreamHandler({ root });
-    const next = random(2026);
+    const next = seededRandom(2026);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
     const value = () =>
       pick([

@@ -6,7 +6,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createStreamHandler } from "../../src/endpoint/handler.ts";
 import { serveStream } from "../../src/serve/serve_stream.ts";
-import { bodyBytes, patternBytes, tempDir } from "../_fixtures.ts";
+import { bodyBytes, patternBytes, seededRandom, tempDir } from "../_fixtures.ts";
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
@@ -18,16 +18,6 @@ writeFileSync(join(root, "movie.mp4"), DATA);
 writeFileSync(join(root, "sub", "clip.webm"), DATA);
 writeFileSync(join(dir, "secret.mp4"), new TextEncoder().encode("TOP SECRET"));
 symlinkSync(join(dir, "secret.mp4"), join(root, "escape.mp4"));
-
-/** Mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NUMBERS = [
   "0",
@@ -120,7 +110,7 @@ async function checkResponse(res: Response, method: string, context: string): Pr
 }
 
 test("serveStream() answers 3,000 seeded random header combinations correctly", async () => {
-  const rnd = random(20261124);
+  const rnd = seededRandom(20261124);
   for (let i = 0; i < 3000; i++) {
     const method = rnd() < 0.85 ? "GET" : pick(rnd, ["HEAD", "POST", "OPTIONS", "PUT"]);
     const headers = fuzzHeaders(rnd);
@@ -160,7 +150,7 @@ const SEGMENTS = [
 
 test("createStreamHandler() answers 3,000 seeded random paths without leaking or failing", async () => {
   const handler = createStreamHandler({ root });
-  const rnd = random(424242);
+  const rnd = seededRandom(424242);
   for (let i = 0; i < 3000; i++) {
     const path = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick(rnd, SEGMENTS)).join(
       rnd() < 0.8 ? "/" : pick(rnd, ["\\", "//", "%2F"]),

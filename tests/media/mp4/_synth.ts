@@ -290,3 +290,28 @@ function sampleEntry(track: SynthTrack): Uint8Array {
   const esds = fullBox("esds", 0, 0, es.length, (w) => w.bytes(es));
   return box("mp4a", fields, esds);
 }
+
+/** A two-hour film: 25 fps H.264 with B-frames and a key frame every 2 s, 48 kHz AAC. */
+export const TWO_HOURS: SynthSpec = {
+  tracks: [
+    {
+      kind: "video",
+      timescale: 12800,
+      count: 180_000,
+      delta: 512,
+      size: (i) => (i % 50 === 0 ? 40_000 : 4_000 + ((i * 7919) % 3_000)),
+      chunkSamples: 25,
+      syncEvery: 50,
+      compositionPattern: [1024, 2560, 0, 512, 1024],
+      editMediaTime: 1024,
+    },
+    {
+      kind: "audio",
+      timescale: 48000,
+      count: 337_500,
+      delta: 1024,
+      size: (i) => 350 + (i % 40),
+      chunkSamples: 47,
+    },
+  ],
+};

@@ -4,18 +4,7 @@ import { readFileSync } from "node:fs";
 import { memorySource } from "../../../src/media/file_source.ts";
 import { planMp4Clip, planMp4FastStart, readMp4Index } from "../../../src/media/mp4/mod.ts";
 import { sample } from "./_samples.ts";
-
-/** mulberry32: a small deterministic PRNG, so a failure is reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from "../../_fixtures.ts";
 
 const TYPES = new Set(
   "ftyp moov mvhd trak tkhd edts elst mdia mdhd hdlr minf stbl stsd avc1 avcC mp4a esds stts ctts stss stsc stsz stco mdat udta free"
@@ -88,7 +77,7 @@ for (const name of ["tiny", "tinyMoovEnd"] as const) {
     async () => {
       const original = new Uint8Array(readFileSync(await sample(name)));
       const boxes = boxOffsets(original);
-      const random = mulberry32(name === "tiny" ? 0x5eed : 0xbeef);
+      const random = seededRandom(name === "tiny" ? 0x5eed : 0xbeef);
       let ok = 0;
       for (let iteration = 0; iteration < 5000; iteration++) {
         const bytes = mutate(original, boxes, random);

@@ -2,32 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { planMp4Clip, planMp4FastStart, readMp4Index } from "../../../src/media/mp4/mod.ts";
 import { planSource } from "./_samples.ts";
-import { synthFile, type SynthSpec } from "./_synth.ts";
-
-// A two-hour film: 25 fps H.264 with B-frames and a key frame every 2 s, 48 kHz AAC.
-const TWO_HOURS: SynthSpec = {
-  tracks: [
-    {
-      kind: "video",
-      timescale: 12800,
-      count: 180_000,
-      delta: 512,
-      size: (i) => (i % 50 === 0 ? 40_000 : 4_000 + ((i * 7919) % 3_000)),
-      chunkSamples: 25,
-      syncEvery: 50,
-      compositionPattern: [1024, 2560, 0, 512, 1024],
-      editMediaTime: 1024,
-    },
-    {
-      kind: "audio",
-      timescale: 48000,
-      count: 337_500,
-      delta: 1024,
-      size: (i) => 350 + (i % 40),
-      chunkSamples: 47,
-    },
-  ],
-};
+import { synthFile, TWO_HOURS } from "./_synth.ts";
 
 test("readMp4Index() reads a two-hour film's moov (517,500 samples) and plans a clip of it", {
   timeout: 60_000,

@@ -25,6 +25,7 @@ import {
   videoTrack,
 } from "./_ebml_builder.ts";
 import { sampleFile } from "./_samples.ts";
+import { seededRandom } from "../../_fixtures.ts";
 
 async function readBytes(bytes: Uint8Array, options?: ReadMatroskaOptions): Promise<MatroskaResult> {
   return await readMatroskaIndex(memorySource(bytes), options);
@@ -246,18 +247,6 @@ test("a walk over thousands of Void elements stops at the limit", async () => {
 
 // --- Mutation fuzz over real samples -----------------------------------------------------
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Master elements whose children the fuzz targets (Clusters are never read past their start).
 const MASTERS = new Set<number>([
   ID.EBML,
@@ -397,7 +386,7 @@ const ROUNDS = 1000;
 test("mutated samples read as an index or as { ok: false }, never an exception or a hang", {
   timeout: 60_000,
 }, async () => {
-  const random = prng(0x5eed);
+  const random = seededRandom(0x5eed);
   const started = Date.now();
   const seen = new Map<string, number>();
   for (const name of FUZZ_SAMPLES) {
