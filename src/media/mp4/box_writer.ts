@@ -272,10 +272,3 @@ function writeTree(writer: ByteWriter, tree: BoxTree): void {
     else writeTree(writer, child);
   }
 }
-
-/** The concatenation of `parts`. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const writer = new ByteWriter(parts.reduce((sum, part) => sum + part.length, 0));
-  for (const part of parts) writer.bytes(part);
-  return writer.finish();
-}

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { boxHeaderSize, ByteWriter, concatBytes, writeBoxHeader, writeEdts } from "./box_writer.ts";
+import { concatBytes } from "../../core/bytes.ts";
+import { boxHeaderSize, ByteWriter, writeBoxHeader, writeEdts } from "./box_writer.ts";
 import type { Mp4Edit, Mp4Movie, Mp4Track } from "./movie.ts";
 import { findNode, type TrackRewrite, withDuration, writeMoov } from "./moov_writer.ts";
 import type { Mp4BytePiece, Mp4ClipPlan, Mp4PlanFailure } from "./plan.ts";

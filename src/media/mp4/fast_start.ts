@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes } from "./box_writer.ts";
+import { concatBytes } from "../../core/bytes.ts";
 import type { Mp4Movie } from "./movie.ts";
 import { findNode, writeMoov } from "./moov_writer.ts";
 import type { Mp4BytePiece, Mp4ClipPlan, Mp4PlanFailure } from "./plan.ts";
