@@ -141,10 +141,16 @@ function fileItems({ basePath, q, play, shown, media }: PlayerView): SafeHtml | 
         aria-current="true"
       `
       : "";
-    const duration = formatDuration(media.get(file.path)?.duration ?? 0);
-    const meta = duration === "" ? formatBytes(file.size) : `${duration} · ${formatBytes(file.size)}`;
+    const meta = [...listedMedia(media.get(file.path)), formatBytes(file.size)].join(" · ");
     return html`<li><a href="${href}"${current}><span>${file.path}</span><small>${meta}</small></a></li>`;
   });
+}
+
+/** What the list shows of a file's media before its size: `2:03`, `1280×720` (what is known). */
+function listedMedia(media: MediaSummary | undefined): string[] {
+  if (media === undefined) return [];
+  const size = media.width !== null && media.height !== null ? `${media.width}×${media.height}` : "";
+  return [formatDuration(media.duration), size].filter((part) => part !== "");
 }
 
 /** `12 of 30 files`, and whether the walk was cut short. */

@@ -178,7 +178,7 @@ test(
     try {
       const token = /\(token: ([\w-]{32})\)/.exec(demo.output())![1];
       const page = await (await fetch(`${demo.origin}/`)).text();
-      assert.match(page, /<span>sample\.mp4<\/span><small>0:08 · [\d.]+ KiB<\/small>/); // duration from the media index, then size
+      assert.match(page, /<span>sample\.mp4<\/span><small>0:08 · \d+×\d+ · [\d.]+ KiB<\/small>/); // the media index's duration and size, then bytes
       assert.match(page, /<span>sample\.webm<\/span>/);
       const res = await fetch(`${demo.origin}/stream?path=sample.webm`, {
         headers: { range: "bytes=0-1023" },

@@ -24,7 +24,11 @@ test(
       /<source src="\/stream\?path=film\.mp4" type="video\/mp4; codecs=&quot;avc1\.[0-9a-f]{6}, mp4a\.40\.2&quot;">/,
     );
     assert.match(page, /id="media-details">0:12 · 320×240 · avc1\.[0-9a-f]{6}, mp4a\.40\.2</);
-    assert.match(page, /<span>film\.mp4<\/span><small>0:12 · /, "the list shows the duration");
+    assert.match(
+      page,
+      /<span>film\.mp4<\/span><small>0:12 · 320×240 · [\d.]+ KiB</,
+      "the list shows duration and size",
+    );
     assert.match(
       page,
       /<span>broken\.mp4<\/span><small>16 B<\/small>/,
