@@ -119,7 +119,8 @@ async function filmOnDisk(): Promise<string> {
   try {
     const step = 16 * 1024 * 1024;
     for (let at = 0; at < file.source.size; at += step) {
-      writeSync(fd, await file.source.read(at, step), 0, undefined, at);
+      const chunk = await file.source.read(at, step);
+      writeSync(fd, chunk, 0, chunk.length, at); // Bun's writeSync ignores the position without a length
     }
   } finally {
     closeSync(fd);
