@@ -227,3 +227,42 @@ test(
     }
   },
 );
+
+test(
+  "clips and fast-start bodies cut short by their clients release their files",
+  MEDIA_TIMEOUT,
+  async () => {
+    await ready;
+    const { runtime } = await import("../../src/runtime/mod.ts");
+    const { openHandlesTo } = await import("../_fixtures.ts");
+    const server = await runtime.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      handler: createStreamHandler({ root, fastStart: true, stallTimeoutMs: 0 }),
+    });
+    try {
+      const base = `http://127.0.0.1:${server.port}/stream?`;
+      const queries = ["path=film.mp4&start=2&end=10", "path=late.mp4", "path=late.mp4&start=1"];
+      for (let i = 0; i < 60; i++) {
+        const controller = new AbortController();
+        const res = await fetch(base + queries[i % queries.length], {
+          signal: controller.signal,
+          headers: i % 2 ? { range: `bytes=${i * 1000}-` } : {},
+        });
+        const reader = res.body!.getReader();
+        await reader.read(); // some bytes, then the client goes away
+        controller.abort();
+        await reader.cancel().catch(() => {});
+      }
+      for (const name of ["film.mp4", "late.mp4"]) {
+        const path = join(root, name);
+        for (let tries = 0; tries < 60 && openHandlesTo(path) > 0; tries++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(openHandlesTo(path), 0, `handles left to ${name}`);
+      }
+    } finally {
+      await server.close({ force: true });
+    }
+  },
+);
