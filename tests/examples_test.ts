@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runtime } from "../src/runtime/mod.ts";
 import { bodyBytes, patternBytes, tempDir, writeFixture } from "./_fixtures.ts";
-import { startScript } from "./_process.ts";
+import { REPO, spawnScript, startScript } from "./_process.ts";
 import { join } from "node:path";
 import process from "node:process";
 import { createWatchLogQueries } from "../src/watch_log/mod.ts";
@@ -122,5 +122,22 @@ test(
     } finally {
       await server.stop();
     }
+  },
+);
+
+test(
+  "examples/media_info.ts prints what the index says, and the size of a clip",
+  { timeout: 60_000 },
+  async () => {
+    const script = spawnScript("examples/media_info.ts", ["samples/sample.mp4", "2", "5"], { cwd: REPO });
+    assert.equal(await script.exited, 0, script.output());
+    const out = script.output();
+    assert.match(out, /samples\/sample\.mp4: mp4, 0:08, \d+ kbit\/s/);
+    assert.match(out, /type: video\/mp4; codecs="avc1\.[0-9a-f]{6}, mp4a\.40\.2"/);
+    assert.match(out, /track 1: video avc1\.[0-9a-f]{6} 320×180/);
+    assert.match(out, /clip 2–5 s: \d+ bytes from 2 s, 3\.00 s long/);
+    const text = spawnScript("examples/media_info.ts", ["README.md"], { cwd: REPO });
+    assert.equal(await text.exited, 1);
+    assert.match(text.output(), /not understood \(not-media\)/);
   },
 );
