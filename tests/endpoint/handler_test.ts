@@ -228,6 +228,11 @@ test("a file swapped between the check and the open is refused with 404", async 
   assert.equal(closed, 1);
 });
 
+/** `url` with the first character of its signature changed (always to another one). */
+function tampered(url: string): string {
+  return url.replace(/sig=(.)/, (_, first: string) => `sig=${first === "A" ? "B" : "A"}`);
+}
+
 test("signed URLs: valid ones stream, missing, tampered and expired ones get 403", async () => {
   const secret = "0123456789abcdef0123456789abcdef";
   const h = handler({ signingSecret: secret });
@@ -248,7 +253,7 @@ test("signed URLs: valid ones stream, missing, tampered and expired ones get 403
     expiresIn: 60,
   });
   for (
-    const target of ["/stream?path=movie.mp4", expired, spliced, wrongKey, url.replace(/sig=./, "sig=_")]
+    const target of ["/stream?path=movie.mp4", expired, spliced, wrongKey, tampered(url)]
   ) {
     const res = await get(h, target);
     assert.equal(res.status, 403, target);
