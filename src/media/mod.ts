@@ -16,6 +16,7 @@ export * from "./mp4/mod.ts";
 export * from "./webm/mod.ts";
 export * from "./describe.ts";
 export * from "./streamability.ts";
+export * from "./time_map.ts";
 // the types the readers and the cache name, so this entry point documents itself
 export type { FileSource, OpenFile } from "../runtime/types.ts";
 export type { BodyDoneCallback, BodyOptions, OpenFailure } from "../runtime/types.ts";
