@@ -380,20 +380,10 @@ async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Pro
     if (!file.stat.isFile || (verifyFile !== undefined && !(await verifyFile(file.stat)))) {
       return answerWithoutFileBody(planRefusal(req, 404, planOptions), null, notifyServed);
     }
-    let bitrate = context.mediaBitrate;
-    if (context.media !== null) {
-      const media = await planMediaLayout(file, context.media.wish, context.media.mediaIndex);
-      if (!media.ok) {
-        return answerWithoutFileBody(
-          planMediaRefusal(req, media.status, media.message, planOptions),
-          null,
-          notifyServed,
-        );
-      }
-      if (media.layout !== null) file = composeFile(file, media.layout);
-      bitrate ??= media.bitrate;
-    }
-    const pace = context.pacing === null ? null : resolvePacing(context.pacing, bitrate);
+    const media = await seenThroughMedia(file, context);
+    if (!media.ok) return answerWithoutFileBody(media.refusal, null, notifyServed);
+    file = media.file;
+    const pace = context.pacing === null ? null : resolvePacing(context.pacing, media.bitrate);
     const plan = planFileResponse(req, { path: context.path, stat: file.stat }, planOptions);
     const { body } = plan;
     if (body.kind === "none" || body.kind === "text") {
@@ -409,6 +399,26 @@ async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Pro
   } finally {
     if (!bodyOwnsFile) file.close();
   }
+}
+
+/**
+ * The file as the media layer serves it (a clip's or a fast start's layout, or as it is) with
+ * the bitrate pacing follows, or the refusal of what was asked of the media (`400`, `416`).
+ */
+async function seenThroughMedia(
+  file: OpenFile,
+  context: FileAnswerContext,
+): Promise<{ ok: true; file: OpenFile; bitrate: number | null } | { ok: false; refusal: ResponsePlan }> {
+  if (context.media === null) return { ok: true, file, bitrate: context.mediaBitrate };
+  const media = await planMediaLayout(file, context.media.wish, context.media.mediaIndex);
+  if (!media.ok) {
+    return {
+      ok: false,
+      refusal: planMediaRefusal(context.req, media.status, media.message, context.planOptions),
+    };
+  }
+  const served = media.layout === null ? file : composeFile(file, media.layout);
+  return { ok: true, file: served, bitrate: context.mediaBitrate ?? media.bitrate };
 }
 
 /** Whether the media layer must see the file: a clip, fast start, or a pacing relative to an unknown bitrate. */
