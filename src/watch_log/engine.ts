@@ -15,7 +15,7 @@ import type { WatchEvent } from "./event.ts";
 import { EventQueue } from "./queue.ts";
 import { Spool, WatchLogSpoolFullError } from "./spool.ts";
 import { WatchLogDropError } from "./types.ts";
-import { writeEvents } from "./writer.ts";
+import { commitInDoubt, writeEvents, type WriteOutcome } from "./writer.ts";
 
 /** The write loop's settings (see `WatchLoggerOptions` for each). */
 export interface EngineOptions {
@@ -60,6 +60,9 @@ const CLOSE_RETRY_MS = 250;
 
 type _Batch = { events: WatchEvent[]; spooledThrough: number | null };
 
+/** Most ids of failed writes remembered; past it, a write whose answer was lost may go uncounted. */
+const MAX_IN_DOUBT = 100_000;
+
 /** One write loop over one database. */
 export class WriteEngine {
   readonly #o: EngineOptions;
@@ -75,6 +78,11 @@ export class WriteEngine {
   #chain: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | null = null;
   #readClient: Client | null = null;
+  /**
+   * Ids of events whose commit failed without an answer: the database may have carried it out.
+   * Found stored by a later write, they are counted as written then, once.
+   */
+  #inDoubt = new Set<string>();
 
   /**
    * Creates the loop; nothing is opened until the first write.
@@ -121,12 +129,9 @@ export class WriteEngine {
   writeNow(events: readonly WatchEvent[]): Promise<void> {
     return this.#serial(async () => {
       try {
-        this.#counters.written += await writeEvents(
-          await this.#connection.get(),
-          events,
-          this.#o.idleWindowMs,
-        );
+        this.#counted(events, await writeEvents(await this.#connection.get(), events, this.#o.idleWindowMs));
       } catch (error) {
+        if (commitInDoubt(error)) this.#doubt(events);
         this.#fail(error);
         throw error;
       } finally {
@@ -246,13 +251,11 @@ export class WriteEngine {
       const batch = await this.#nextBatch(Math.min(left, this.#o.batchSize));
       if (batch === null) return null;
       try {
-        this.#counters.written += await writeEvents(
-          await this.#connection.get(),
-          batch.events,
-          this.#o.idleWindowMs,
-        );
+        const outcome = await writeEvents(await this.#connection.get(), batch.events, this.#o.idleWindowMs);
+        this.#counted(batch.events, outcome);
         this.#failures = 0;
       } catch (error) {
+        if (commitInDoubt(error)) this.#doubt(batch.events);
         this.#counters.retried += batch.events.length;
         if (batch.spooledThrough === null) this.#queue.unshift(batch.events);
         this.#fail(error);
@@ -266,6 +269,26 @@ export class WriteEngine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     return null;
+  }
+
+  /**
+   * Counts what a write stored: its new rows, and the rows an earlier failed write of ours had
+   * committed after all (so `written` counts each event once, whichever attempt stored it).
+   */
+  #counted(events: readonly WatchEvent[], outcome: WriteOutcome): void {
+    let recovered = 0;
+    for (const id of outcome.alreadyStored) if (this.#inDoubt.delete(id)) recovered++;
+    this.#counters.written += outcome.written + recovered;
+    if (this.#inDoubt.size > 0) { for (const e of events) this.#inDoubt.delete(e.eventId); }
+  }
+
+  /** Remembers the ids of a commit in doubt; bounded, the oldest forgotten first. */
+  #doubt(events: readonly WatchEvent[]): void {
+    for (const e of events) this.#inDoubt.add(e.eventId);
+    for (const id of this.#inDoubt) {
+      if (this.#inDoubt.size <= MAX_IN_DOUBT) break;
+      this.#inDoubt.delete(id);
+    }
   }
 
   /** Opens (and migrates) the database if needed; returns the error, or `null`. */

@@ -51,6 +51,14 @@ const ROWS_PER_INSERT = 100;
 /** Ids or (viewer, path) pairs per lookup statement, for the same limit. */
 const KEYS_PER_LOOKUP = 200;
 
+/** What {@linkcode writeEvents} did. */
+export interface WriteOutcome {
+  /** Events this call stored. */
+  written: number;
+  /** Ids of events that were stored already (by an earlier send whose answer was lost, or another writer). */
+  alreadyStored: string[];
+}
+
 /**
  * Writes `events` and updates their viewings in one write transaction; events already stored
  * (same `eventId`) are skipped.
@@ -58,27 +66,50 @@ const KEYS_PER_LOOKUP = 200;
  * @param client The database (schema already migrated).
  * @param events The events; not modified.
  * @param idleWindowMs The longest gap inside one viewing.
- * @returns How many events were new.
+ * @returns How many events were new, and the ids of those found already stored.
  */
 export async function writeEvents(
   client: Client,
   events: readonly WatchEvent[],
   idleWindowMs: number,
-): Promise<number> {
-  if (events.length === 0) return 0;
+): Promise<WriteOutcome> {
+  if (events.length === 0) return { written: 0, alreadyStored: [] };
   await tryWriteLock(client);
   const tx = await client.transaction("write");
   try {
-    const fresh = await _unstoredInStartOrder(tx, events);
-    if (fresh.length === 0) return 0; // every event was stored by an earlier send
+    const { fresh, alreadyStored } = await _unstoredInStartOrder(tx, events);
+    if (fresh.length === 0) return { written: 0, alreadyStored }; // every event was stored by an earlier send
     const open = await _openViewings(tx, fresh, fresh[0].startedAt - idleWindowMs);
     const { viewingOf, created, updated } = _assignViewings(fresh, open, idleWindowMs);
     await _insertViewings(tx, created);
     await tx.batch([...updated.map(_viewingUpdate), ..._eventInserts(fresh, viewingOf)]);
-    await tx.commit();
-    return fresh.length;
+    await _commit(tx);
+    return { written: fresh.length, alreadyStored };
   } finally {
     tx.close();
+  }
+}
+
+/** Errors of a commit whose outcome is unknown: sent, but no answer came back. */
+const inDoubt = new WeakSet<object>();
+
+/**
+ * Whether `error` failed a commit that the database may have carried out all the same (its
+ * answer lost). Errors before the commit leave nothing written: the transaction rolls back.
+ *
+ * @param error What `writeEvents` threw.
+ * @returns `true` when the events may be stored.
+ */
+export function commitInDoubt(error: unknown): boolean {
+  return typeof error === "object" && error !== null && inDoubt.has(error);
+}
+
+async function _commit(tx: Transaction): Promise<void> {
+  try {
+    await tx.commit();
+  } catch (error) {
+    if (typeof error === "object" && error !== null) inDoubt.add(error);
+    throw error;
   }
 }
 
@@ -91,16 +122,20 @@ function _pairKey(viewer: string, path: string): string {
   return `${viewer}\u0000${path}`;
 }
 
-/** The events not yet stored, each id once, sorted by start. */
-async function _unstoredInStartOrder(tx: Transaction, events: readonly WatchEvent[]): Promise<WatchEvent[]> {
-  const seen = await _storedIds(tx, events);
+/** The events not yet stored, each id once, sorted by start; and the ids already stored. */
+async function _unstoredInStartOrder(
+  tx: Transaction,
+  events: readonly WatchEvent[],
+): Promise<{ fresh: WatchEvent[]; alreadyStored: string[] }> {
+  const stored = await _storedIds(tx, events);
+  const seen = new Set(stored);
   const fresh: WatchEvent[] = [];
   for (const e of events) {
     if (seen.has(e.eventId)) continue;
     seen.add(e.eventId);
     fresh.push(e);
   }
-  return fresh.sort((a, b) => a.startedAt - b.startedAt);
+  return { fresh: fresh.sort((a, b) => a.startedAt - b.startedAt), alreadyStored: [...stored] };
 }
 
 /** Ids of `events` already stored, read inside the write transaction. */

@@ -241,3 +241,50 @@ test("10,000 queued events with large headers cost a few MiB, not the requests t
   assert.ok(grown < 60, `RSS grew ${grown.toFixed(0)} MiB`);
   s.cleanup();
 });
+
+test("a commit whose answer is lost is counted once when the retry finds its rows stored", {
+  timeout: 30_000,
+}, async () => {
+  const s = setup();
+  await migrateDatabase(s.url); // so the one commit that loses its answer is the events' own
+  const real = createClient({ url: s.url });
+  let lose = 1;
+  // the first commit is carried out, then fails as if the connection died before its answer
+  const client = new Proxy(real, {
+    get(target, name, receiver) {
+      if (name !== "transaction") {
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === "function" ? value.bind(target) : value; // its private fields need it
+      }
+      return async (mode: "write" | "read" | "deferred") => {
+        const tx = await target.transaction(mode);
+        return new Proxy(tx, {
+          get(t, key, r) {
+            if (key !== "commit") {
+              const value = Reflect.get(t, key, r);
+              return typeof value === "function" ? value.bind(t) : value;
+            }
+            return async () => {
+              await t.commit();
+              if (lose-- > 0) throw new Error("connection reset before the commit's answer");
+            };
+          },
+        });
+      };
+    },
+  });
+  const { logger } = loggerFor(s.url, { client });
+  try {
+    for (let i = 0; i < 10; i++) logger.record(servedEvent({ path: `/v/${i}.mp4` }));
+    await assert.rejects(logger.flush(), /before the commit's answer/);
+    assert.equal(await countRows(s.url, "watch_events"), 10, "the commit was carried out");
+    assert.equal(logger.stats().written, 0, "not known to be written yet");
+    await logger.flush();
+    assert.equal(logger.stats().written, 10, "counted once, by the write that found them");
+    assert.equal(await countRows(s.url, "watch_events"), 10, "and not written twice");
+  } finally {
+    await logger.close();
+    real.close();
+    s.cleanup();
+  }
+});
