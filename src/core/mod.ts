@@ -13,3 +13,5 @@ export * from "./content_type.ts";
 export * from "./file_stat.ts";
 export * from "./byte_layout.ts";
 export * from "./pacing.ts";
+export * from "./served_intervals.ts";
+export { type ChunkCapScope, scopeApplies } from "./serve_options.ts";

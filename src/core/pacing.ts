@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { ChunkCapScope } from "./serve_options.ts";
+
 /** How to pace response bodies. Off unless given. */
 export interface PacingOptions {
   /**
@@ -22,6 +24,13 @@ export interface PacingOptions {
    * @default {0}
    */
   after?: number | { seconds: number };
+  /**
+   * Which requests are paced: `"media-elements"` (a browser's `<video>`/`<audio>`, by
+   * `Sec-Fetch-Dest`: downloaders and other clients get full speed) or `"all"`.
+   *
+   * @default {"all"}
+   */
+  for?: ChunkCapScope;
 }
 
 /** A resolved pace: absolute figures for one response. */
@@ -57,6 +66,9 @@ export function checkPacingOptions(options: PacingOptions, context: string): voi
   const afterValue = typeof after === "number" ? after : after?.seconds;
   if (typeof afterValue !== "number" || !(afterValue >= 0) || !Number.isFinite(afterValue)) {
     throw new RangeError(`${context}: "pacing.after" must be a number >= 0 or { seconds: n >= 0 }`);
+  }
+  if (options.for !== undefined && options.for !== "all" && options.for !== "media-elements") {
+    throw new RangeError(`${context}: "pacing.for" must be "media-elements" or "all", got "${options.for}"`);
   }
 }
 

@@ -11,7 +11,7 @@ import { TEXT_HEADERS } from "./http.ts";
 import { layoutMultipart, type MultipartLayout } from "./multipart.ts";
 import { type ByteRange, parseRange } from "./range.ts";
 import { addPreflightHeaders, allowedOrigin, contentDisposition, corsHeaders } from "./response_headers.ts";
-import type { ChunkCapScope } from "./serve_options.ts";
+import { type ChunkCapScope, scopeApplies } from "./serve_options.ts";
 
 /** The parts of a request a plan depends on; a `Request` has them. */
 export type PlanRequest = Pick<Request, "method" | "headers">;
@@ -97,9 +97,6 @@ const REASONS: Readonly<Record<RefusalStatus, string>> = {
   412: "Precondition Failed",
   416: "Range Not Satisfiable",
 };
-
-/** `Sec-Fetch-Dest` values of media-element requests, which browsers repeat after a short 206. */
-const MEDIA_ELEMENT_DESTINATIONS: ReadonlySet<string> = new Set(["video", "audio", "track"]);
 
 /**
  * The answer to a request that no file is opened for: a CORS preflight (`OPTIONS` from an
@@ -210,9 +207,7 @@ export function planFileResponse(
  * (downloaders, ffmpeg, HTTP libraries) take the end of a body for the end of the file.
  */
 function chunkCapApplies(req: PlanRequest, scope: ChunkCapScope): boolean {
-  if (scope === "all") return true;
-  const dest = req.headers.get("sec-fetch-dest");
-  return dest !== null && MEDIA_ELEMENT_DESTINATIONS.has(dest.toLowerCase());
+  return scopeApplies(scope, req.headers);
 }
 
 /** A `200` with the whole file (`range` is `null`) or a `206` with one range of it. */

@@ -2,8 +2,38 @@
 // each call and by createStreamHandler once, so a bad option fails where it is given instead of
 // on every request.
 
-/** Which requests `maxChunkSize` shortens; see `ServeStreamOptions.maxChunkSizeFor`. */
+/**
+ * Which requests an option applies to: `"media-elements"`, only those a browser makes for a
+ * `<video>`, `<audio>` or `<track>` (by `Sec-Fetch-Dest`), or `"all"`. See
+ * `ServeStreamOptions.maxChunkSizeFor` and `PacingOptions.for`.
+ */
 export type ChunkCapScope = "media-elements" | "all";
+
+/** `Sec-Fetch-Dest` values of media-element requests, which browsers repeat after a short 206. */
+const MEDIA_ELEMENT_DESTINATIONS: ReadonlySet<string> = new Set(["video", "audio", "track"]);
+
+/**
+ * Whether an option of `scope` applies to a request with `headers`: clients other than media
+ * elements (downloaders, ffmpeg, HTTP libraries) want files whole and at full speed.
+ *
+ * @param scope The option's scope.
+ * @param headers The request's headers.
+ * @returns `true` for `"all"`, and for a media element's request under `"media-elements"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { scopeApplies } from "@sage/stream/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(scopeApplies("media-elements", new Headers({ "sec-fetch-dest": "video" })), true);
+ * assert.equal(scopeApplies("media-elements", new Headers()), false);
+ * ```
+ */
+export function scopeApplies(scope: ChunkCapScope, headers: Pick<Headers, "get">): boolean {
+  if (scope === "all") return true;
+  const dest = headers.get("sec-fetch-dest");
+  return dest !== null && MEDIA_ELEMENT_DESTINATIONS.has(dest.toLowerCase());
+}
 
 /** The options checked here, as `ServeStreamOptions` declares them. */
 export interface CheckedServeOptions {
