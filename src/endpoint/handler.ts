@@ -97,6 +97,14 @@ export interface StreamHandlerOptions
    */
   watchLog?: StreamRecorder;
   /**
+   * Report with each served stream the seconds of media its bytes covered (`event.media`), so
+   * the watch log counts watch time: the file's media index is read once, before its first
+   * response.
+   *
+   * @default {true with a `watchLog`, false without}
+   */
+  mediaTime?: boolean;
+  /**
    * Answer `start=` and `end=` (seconds) with a clip of an MP4: a valid MP4 of that span,
    * starting at the key frame at or before `start`, its index rewritten and its media bytes
    * streamed from the file. A clip is served like a file (ranges, `HEAD`, its own `ETag`) and
@@ -187,6 +195,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     clips = true,
     fastStart = false,
     mediaIndex = createMediaIndexCache(),
+    mediaTime = watchLog !== undefined,
     allowDotfiles,
     extensions,
     maxPathLength,
@@ -238,6 +247,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       clip: clip.span ?? undefined,
       fastStart,
       mediaIndex,
+      mediaTime,
     });
   };
 }

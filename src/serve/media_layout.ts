@@ -29,6 +29,8 @@ export type MediaPlan =
     layout: ByteLayout | null;
     /** The media's average bitrate in bits per second, `null` when unknown. */
     bitrate: number | null;
+    /** The file's media index the plan was made from (set by {@linkcode planMediaLayout}). */
+    index?: MediaFileIndex;
   }
   | { ok: false; status: 400 | 416; message: string };
 
@@ -58,17 +60,18 @@ export async function planMediaLayout(
   const index = await cache.indexOf(file);
   const bitrate = index.ok && index.index.bitrate > 0 ? index.index.bitrate : null;
   const variant = wish.clip !== null ? clipVariant(wish.clip) : wish.fastStart ? "faststart" : null;
-  if (variant === null) return { ok: true, layout: null, bitrate };
+  if (variant === null) return { ok: true, layout: null, bitrate, index };
   // a player's range requests of one clip ask for the same layout again and again
   const kept = plansOf(index);
-  const known = kept.get(variant);
-  if (known !== undefined) return known;
-  const plan = wish.clip !== null
-    ? clipPlan(index, wish.clip, variant, file, bitrate)
-    : fastStartPlan(index, file, bitrate);
-  if (kept.size >= PLANS_PER_INDEX) kept.delete(kept.keys().next().value!);
-  kept.set(variant, plan);
-  return plan;
+  let plan = kept.get(variant);
+  if (plan === undefined) {
+    plan = wish.clip !== null
+      ? clipPlan(index, wish.clip, variant, file, bitrate)
+      : fastStartPlan(index, file, bitrate);
+    if (kept.size >= PLANS_PER_INDEX) kept.delete(kept.keys().next().value!);
+    kept.set(variant, plan);
+  }
+  return plan.ok ? { ...plan, index } : plan;
 }
 
 /** Layouts planned per index (dropped with it when the index cache lets it go). */

@@ -32,11 +32,15 @@ import {
   type ResponsePlan,
   type ResponsePlanOptions,
 } from "../core/response_plan.ts";
-import { checkServeOptions, type ChunkCapScope } from "../core/serve_options.ts";
+import { checkServeOptions, type ChunkCapScope, scopeApplies } from "../core/serve_options.ts";
 import { runtime } from "../runtime/mod.ts";
 import type { FileSource, OpenFile } from "../runtime/types.ts";
 import { streamFromGenerator } from "./generator_stream.ts";
 import { pacedChunks } from "./paced_chunks.ts";
+import { type MediaSeconds, mediaSecondsServed } from "./media_time.ts";
+import { servedIntervals } from "../core/served_intervals.ts";
+import type { ByteLayout } from "../core/byte_layout.ts";
+import type { MediaFileIndex } from "../media/read_media_index.ts";
 
 /** The default `maxChunkSize`: 8 MiB per open-ended range answered to a media element. */
 export const DEFAULT_MAX_CHUNK_SIZE: number = 8 * 1024 * 1024;
@@ -86,6 +90,12 @@ export interface StreamEvent {
   aborted: boolean;
   /** The client's address, when the caller passed one as `clientAddress`. */
   clientAddress: string | null;
+  /**
+   * The seconds of media the delivered bytes covered, with the media's length: set with the
+   * `mediaTime` option for files whose media index maps bytes to time; `null` or absent
+   * otherwise.
+   */
+  media?: MediaSeconds | null;
 }
 
 /** Options for {@linkcode serveStream}. */
@@ -198,6 +208,15 @@ export interface ServeStreamOptions {
   fastStart?: boolean;
   /** Where media indexes are kept (clips, fast start, relative pacing); one shared cache by default. */
   mediaIndex?: MediaIndexCache;
+  /**
+   * Report in `onServed` which seconds of the media the delivered bytes covered
+   * (`event.media`), read from the file's media index (MP4 sample tables, WebM cues). The index
+   * is read once per file, before the first response of it; files it does not read report
+   * `media: null`.
+   *
+   * @default {false}
+   */
+  mediaTime?: boolean;
 }
 
 /**
@@ -261,6 +280,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     clip,
     fastStart = false,
     mediaIndex = sharedMediaIndex(),
+    mediaTime = false,
   } = options ?? {} as ServeStreamOptions;
   if (typeof path !== "string" || path === "") {
     throw new TypeError('Cannot serve stream: "path" must be a non-empty string');
@@ -297,9 +317,10 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     countBytes: onServed !== undefined,
     pacing: pacing ?? null,
     mediaBitrate,
-    media: mediaWanted(clip, fastStart, pacing, mediaBitrate)
+    media: mediaWanted(clip, fastStart, pacing, mediaBitrate) || (mediaTime && onServed !== undefined)
       ? { wish: { clip: clip ?? null, fastStart }, mediaIndex }
       : null,
+    mediaTime: mediaTime && onServed !== undefined,
     streamsKeepLength: source.streamsKeepLength,
     notifyServed,
   });
@@ -313,6 +334,7 @@ interface ServedOutcome {
   bytesPlanned: number;
   bytesDelivered: number | null;
   aborted: boolean;
+  media?: MediaSeconds | null;
 }
 
 /** Reports one response to `onServed`. */
@@ -363,6 +385,8 @@ interface FileAnswerContext {
   mediaBitrate: number | null;
   /** What to ask of the media layer, or `null` for the file as it is. */
   media: { wish: MediaWish; mediaIndex: MediaIndexCache } | null;
+  /** Whether `onServed` events carry the seconds of media covered. */
+  mediaTime: boolean;
   streamsKeepLength: boolean | undefined;
   notifyServed: NotifyServed;
 }
@@ -373,7 +397,8 @@ interface FileAnswerContext {
  * cancelled.
  */
 async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Promise<Response> {
-  const { req, verifyFile, planOptions, notifyServed } = context;
+  const { req, verifyFile, planOptions } = context;
+  let { notifyServed } = context;
   let file = opened;
   let bodyOwnsFile = false;
   try {
@@ -383,7 +408,10 @@ async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Pro
     const media = await seenThroughMedia(file, context);
     if (!media.ok) return answerWithoutFileBody(media.refusal, null, notifyServed);
     file = media.file;
-    const pace = context.pacing === null ? null : resolvePacing(context.pacing, media.bitrate);
+    if (context.mediaTime && media.index !== null) {
+      notifyServed = withMediaSeconds(notifyServed, media.index, media.layout);
+    }
+    const pace = paceOf(context, media.bitrate);
     const plan = planFileResponse(req, { path: context.path, stat: file.stat }, planOptions);
     const { body } = plan;
     if (body.kind === "none" || body.kind === "text") {
@@ -393,7 +421,7 @@ async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Pro
       const ready = file.beforeBody?.(plan.length);
       if (ready !== undefined) await ready;
     }
-    const fileBody = await bodyFromFile(file, plan, body, { ...context, pace });
+    const fileBody = await bodyFromFile(file, plan, body, { ...context, pace, notifyServed });
     bodyOwnsFile = true;
     return responseFor(plan, fileBody);
   } finally {
@@ -408,8 +436,10 @@ async function answerFromFile(opened: OpenFile, context: FileAnswerContext): Pro
 async function seenThroughMedia(
   file: OpenFile,
   context: FileAnswerContext,
-): Promise<{ ok: true; file: OpenFile; bitrate: number | null } | { ok: false; refusal: ResponsePlan }> {
-  if (context.media === null) return { ok: true, file, bitrate: context.mediaBitrate };
+): Promise<SeenThroughMedia | { ok: false; refusal: ResponsePlan }> {
+  if (context.media === null) {
+    return { ok: true, file, bitrate: context.mediaBitrate, index: null, layout: null };
+  }
   const media = await planMediaLayout(file, context.media.wish, context.media.mediaIndex);
   if (!media.ok) {
     return {
@@ -418,7 +448,43 @@ async function seenThroughMedia(
     };
   }
   const served = media.layout === null ? file : composeFile(file, media.layout);
-  return { ok: true, file: served, bitrate: context.mediaBitrate ?? media.bitrate };
+  return {
+    ok: true,
+    file: served,
+    bitrate: context.mediaBitrate ?? media.bitrate,
+    index: media.index ?? null,
+    layout: media.layout,
+  };
+}
+
+/** The pace of this response's body, or `null` when it is not paced. */
+function paceOf(context: FileAnswerContext, bitrate: number | null): Pace | null {
+  const { pacing, req } = context;
+  if (pacing === null || !scopeApplies(pacing.for ?? "all", req.headers)) return null;
+  return resolvePacing(pacing, bitrate);
+}
+
+/** The file as the media layer serves it, and what it was planned from. */
+interface SeenThroughMedia {
+  ok: true;
+  file: OpenFile;
+  bitrate: number | null;
+  /** The file's media index, when the media layer read it. */
+  index: MediaFileIndex | null;
+  /** The layout served instead of the file, or `null`. */
+  layout: ByteLayout | null;
+}
+
+/** `notify`, adding to each outcome the seconds of media its delivered bytes covered. */
+function withMediaSeconds(
+  notify: NotifyServed,
+  index: MediaFileIndex,
+  layout: ByteLayout | null,
+): NotifyServed {
+  return (outcome) => {
+    const served = servedIntervals(outcome.ranges, outcome.bytesDelivered, outcome.aborted);
+    notify({ ...outcome, media: served.length === 0 ? null : mediaSecondsServed(index, layout, served) });
+  };
 }
 
 /** Whether the media layer must see the file: a clip, fast start, or a pacing relative to an unknown bitrate. */
