@@ -39,7 +39,7 @@ export function fillDays(days: readonly DailyViews[], from?: Date, to?: Date): D
   const out: DailyViews[] = [];
   for (let t = start; t <= last; t += DAY_MS) {
     const day = dayOf(t);
-    out.push(byDay.get(day) ?? { day, viewings: 0, uniqueViewers: 0, bytes: 0 });
+    out.push(byDay.get(day) ?? { day, viewings: 0, uniqueViewers: 0, bytes: 0, watchedSeconds: 0 });
   }
   return out;
 }

@@ -95,6 +95,9 @@ export function sendError(error: unknown): SentError {
 }
 
 const _CLASSES: Record<string, new (...args: never[]) => Error> = {
+  // a query's bad options reject alike on either thread
+  TypeError,
+  RangeError,
   WatchLogDropError,
   WatchLogSpoolFullError,
   WatchLogSchemaError,

@@ -10,6 +10,7 @@
 import type { StreamEvent } from "../serve/serve_stream.ts";
 import type { ByteRange } from "../core/range.ts";
 import type { WatchIdentity, WatchRequestEntry } from "./types.ts";
+import type { MediaSeconds } from "../serve/media_time.ts";
 import { type Interval, servedIntervals, viewerKey } from "./viewings.ts";
 
 /** An event ready to be written: identity resolved, times in ms, an id that makes resends idempotent. */
@@ -39,6 +40,10 @@ export interface WatchEvent {
   viewerKey: string;
   /** The intervals the response covered. */
   covered: Interval[];
+  /** The media's length in seconds when its index mapped the bytes to time, else `null`. */
+  mediaDuration: number | null;
+  /** The seconds of media the bytes covered (sorted, disjoint); empty without `mediaDuration`. */
+  mediaSeconds: [number, number][];
 }
 
 /**
@@ -83,6 +88,31 @@ function _complete(facts: _Facts, identity: WatchIdentity): WatchEvent {
   };
 }
 
+/**
+ * The media fields of an event: a duration and seconds that are finite, inside it, sorted and
+ * disjoint, or none (a custom handler's `media` is not trusted to be well formed).
+ */
+function _media(media: MediaSeconds | null | undefined): Pick<WatchEvent, "mediaDuration" | "mediaSeconds"> {
+  const duration = media?.duration;
+  if (typeof duration !== "number" || !(duration > 0) || !Number.isFinite(duration)) {
+    return { mediaDuration: null, mediaSeconds: [] };
+  }
+  const seconds: [number, number][] = [];
+  const given = Array.isArray(media!.seconds) ? media!.seconds : [];
+  const clamp = (t: unknown) => Math.min(duration, Math.max(0, Number(t)));
+  const valid = given
+    .filter((i) => Array.isArray(i) && Number.isFinite(Number(i[0])) && Number.isFinite(Number(i[1])))
+    .map((i): [number, number] => [clamp(i[0]), clamp(i[1])])
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  for (const interval of valid) {
+    const last = seconds[seconds.length - 1];
+    if (last !== undefined && interval[0] <= last[1]) last[1] = Math.max(last[1], interval[1]);
+    else seconds.push(interval);
+  }
+  return { mediaDuration: duration, mediaSeconds: seconds };
+}
+
 function _span(ranges: readonly ByteRange[]): { rangeStart: number | null; rangeEnd: number | null } {
   if (ranges.length === 0) return { rangeStart: null, rangeEnd: null };
   let rangeStart = ranges[0].start;
@@ -118,6 +148,7 @@ export function eventFromServed(e: StreamEvent, identity: WatchIdentity): WatchE
     durationMs: e.durationMs,
     aborted: e.aborted,
     covered: servedIntervals(e.ranges, e.bytesDelivered, e.aborted),
+    ..._media(e.media),
   }, identity);
 }
 
@@ -151,5 +182,6 @@ export function eventFromEntry(entry: WatchRequestEntry): WatchEvent {
     durationMs: entry.durationMs ?? 0,
     aborted: entry.aborted ?? false,
     covered: servedIntervals(ranges, entry.bytes ?? null, entry.aborted ?? false),
+    ..._media(entry.media),
   }, { userId, authenticated: entry.authenticated ?? userId !== null });
 }

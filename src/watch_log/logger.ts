@@ -91,6 +91,7 @@ export function createWatchLogger(options: WatchLoggerOptions = {}): WatchLogger
     listViewings: (o) => query("listViewings", [o]),
     summary: (o) => query("summary", [o]),
     getViewing: (id) => query("getViewing", [id]),
+    videoReport: (path) => query("videoReport", [path]),
   };
 }
 

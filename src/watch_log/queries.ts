@@ -7,12 +7,16 @@
 
 import { type Client, createClient, type InStatement, type InValue, type Row } from "@libsql/client";
 import { migrateWatchLog } from "./schema.ts";
+import { parseViewingTime, reachedSeconds, RETENTION_PARTS } from "./watch_time.ts";
 import type {
   DailyViews,
   ListEventsOptions,
   ListViewingsOptions,
+  RetentionPoint,
+  SeekTarget,
   SummaryOptions,
   TopVideo,
+  VideoReport,
   ViewingRecord,
   ViewingSort,
   WatchEventRecord,
@@ -44,6 +48,7 @@ const VIEWING_SORT: Record<ViewingSort, string> = {
   requestCount: "request_count",
   bytes: "bytes",
   watchedShare: SHARE_SQL,
+  watchedSeconds: "coalesce(watched_seconds, -1)",
 };
 
 const EVENT_COLUMNS = "id, started_at, path, user_id, authenticated, client_ip, user_agent, status, " +
@@ -51,7 +56,8 @@ const EVENT_COLUMNS = "id, started_at, path, user_id, authenticated, client_ip, 
   "viewing_id";
 
 const VIEWING_COLUMNS = "id, path, user_id, authenticated, client_ip, user_agent, first_seen, last_seen, " +
-  "request_count, bytes, file_size, coverage, covered_bytes";
+  "request_count, bytes, file_size, coverage, covered_bytes, media_duration, media_time, watched_seconds, " +
+  "buffered_seconds, seeks, completed, last_position";
 
 interface _Where {
   sql: string;
@@ -189,6 +195,46 @@ function _viewingRecord(row: Row): ViewingRecord {
     coverage,
     coveredBytes,
     watchedShare: fileSize !== null && fileSize > 0 ? Math.min(1, coveredBytes / fileSize) : null,
+    ..._viewingTime(row),
+  };
+}
+
+type _TimeFields = Pick<
+  ViewingRecord,
+  | "mediaDuration"
+  | "bufferedTime"
+  | "watchedTime"
+  | "watchedSeconds"
+  | "bufferedSeconds"
+  | "seeks"
+  | "completed"
+  | "lastPosition"
+>;
+
+/** A viewing's watch time, or the empty figures of one counted in bytes only. */
+function _viewingTime(row: Row): _TimeFields {
+  const time = parseViewingTime(row.media_time);
+  if (time === null) {
+    return {
+      mediaDuration: null,
+      bufferedTime: [],
+      watchedTime: [],
+      watchedSeconds: null,
+      bufferedSeconds: null,
+      seeks: 0,
+      completed: false,
+      lastPosition: null,
+    };
+  }
+  return {
+    mediaDuration: time.duration,
+    bufferedTime: time.buffered,
+    watchedTime: reachedSeconds(time),
+    watchedSeconds: _num(row.watched_seconds),
+    bufferedSeconds: _num(row.buffered_seconds),
+    seeks: _num(row.seeks),
+    completed: _num(row.completed) !== 0,
+    lastPosition: _numOrNull(row.last_position),
   };
 }
 
@@ -265,6 +311,7 @@ export function createWatchLogQueries(source: WatchLogSource): WatchLogQueries {
     listViewings: (options: ListViewingsOptions = {}) => _list(VIEWING_LIST, options, open),
     getViewing: (id: number) => _getViewing(id, open),
     summary: (options: SummaryOptions = {}) => _summary(options, open),
+    videoReport: (path: string) => _videoReport(path, open),
   };
 }
 
@@ -322,36 +369,60 @@ async function _summary(options: SummaryOptions, open: () => Promise<Client>): P
   }
   const where = _where(options, what, "first_seen", "first_seen");
   const db = await open();
-  const [totals, days, top] = await db.batch(_summaryStatements(where, topLimit), "read");
-  return _summaryFrom(totals.rows[0], days.rows, top.rows);
+  const [totals, days, top, topByTime] = await db.batch(_summaryStatements(where, topLimit), "read");
+  return _summaryFrom(totals.rows[0], days.rows, top.rows, topByTime.rows);
 }
 
-/** The summary's three reads: totals, viewings per day, the most viewed paths. */
+/** Seconds reached, completions and viewings with watch time, of the viewings grouped. */
+const TIME_SQL = "coalesce(sum(watched_seconds), 0) AS watched, coalesce(sum(completed), 0) AS completed, " +
+  "count(media_duration) AS timed";
+
+/** The summary's reads: totals, viewings per day, the most viewed paths, the paths watched longest. */
 function _summaryStatements(where: _Where, topLimit: number): InStatement[] {
+  const topVideos = (order: string): InStatement => ({
+    sql: `SELECT path, count(*) AS viewings, count(DISTINCT viewer_key) AS viewers,
+        coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share, ${TIME_SQL}
+      FROM watch_viewings ${where.sql} GROUP BY path ORDER BY ${order}, path LIMIT ?`,
+    args: [...where.args, topLimit],
+  });
   return [
     {
       sql: `SELECT count(*) AS viewings, coalesce(sum(request_count), 0) AS requests,
           count(DISTINCT viewer_key) AS viewers, count(DISTINCT user_id) AS users,
-          coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
+          coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share, ${TIME_SQL}
         FROM watch_viewings ${where.sql}`,
       args: where.args,
     },
     {
       sql: `SELECT strftime('%Y-%m-%d', first_seen / 1000, 'unixepoch') AS day, count(*) AS viewings,
-          count(DISTINCT viewer_key) AS viewers, coalesce(sum(bytes), 0) AS bytes
+          count(DISTINCT viewer_key) AS viewers, coalesce(sum(bytes), 0) AS bytes,
+          coalesce(sum(watched_seconds), 0) AS watched
         FROM watch_viewings ${where.sql} GROUP BY day ORDER BY day`,
       args: where.args,
     },
-    {
-      sql: `SELECT path, count(*) AS viewings, count(DISTINCT viewer_key) AS viewers,
-          coalesce(sum(bytes), 0) AS bytes, avg(${SHARE_SQL}) AS share
-        FROM watch_viewings ${where.sql} GROUP BY path ORDER BY viewings DESC, bytes DESC, path LIMIT ?`,
-      args: [...where.args, topLimit],
-    },
+    topVideos("viewings DESC, bytes DESC"),
+    topVideos("watched DESC, viewings DESC"),
   ];
 }
 
-function _summaryFrom(totals: Row | undefined, days: Row[], top: Row[]): WatchLogSummary {
+function _rate(completed: unknown, timed: unknown): number | null {
+  const viewings = _num(timed);
+  return viewings > 0 ? _num(completed) / viewings : null;
+}
+
+function _topVideo(r: Row): TopVideo {
+  return {
+    path: String(r.path),
+    viewings: _num(r.viewings),
+    uniqueViewers: _num(r.viewers),
+    bytes: _num(r.bytes),
+    averageWatchedShare: _numOrNull(r.share),
+    watchedSeconds: _num(r.watched),
+    completionRate: _rate(r.completed, r.timed),
+  };
+}
+
+function _summaryFrom(totals: Row | undefined, days: Row[], top: Row[], topByTime: Row[]): WatchLogSummary {
   return {
     viewings: _num(totals?.viewings),
     requests: _num(totals?.requests),
@@ -364,13 +435,68 @@ function _summaryFrom(totals: Row | undefined, days: Row[], top: Row[]): WatchLo
       viewings: _num(r.viewings),
       uniqueViewers: _num(r.viewers),
       bytes: _num(r.bytes),
+      watchedSeconds: _num(r.watched),
     })),
-    topVideos: top.map((r): TopVideo => ({
-      path: String(r.path),
-      viewings: _num(r.viewings),
-      uniqueViewers: _num(r.viewers),
-      bytes: _num(r.bytes),
-      averageWatchedShare: _numOrNull(r.share),
+    topVideos: top.map(_topVideo),
+    watchedSeconds: _num(totals?.watched),
+    completionRate: _rate(totals?.completed, totals?.timed),
+    topVideosByWatchTime: topByTime.map(_topVideo),
+  };
+}
+
+/** The longest path a video report looks up (as long as the longest path the log stores). */
+const MAX_REPORT_PATH = 1024;
+
+async function _videoReport(path: string, open: () => Promise<Client>): Promise<VideoReport | null> {
+  if (typeof path !== "string" || path === "" || path.length > MAX_REPORT_PATH) {
+    throw new TypeError(
+      `Cannot report on a video: "path" must be a non-empty string of at most ${MAX_REPORT_PATH} characters`,
+    );
+  }
+  const db = await open();
+  const [video, parts, viewers] = await db.batch([
+    { sql: "SELECT * FROM watch_videos WHERE path = ?", args: [path] },
+    { sql: "SELECT part, reached, seeks FROM watch_video_parts WHERE path = ? ORDER BY part", args: [path] },
+    { sql: "SELECT count(DISTINCT viewer_key) AS n FROM watch_viewings WHERE path = ?", args: [path] },
+  ], "read");
+  const row = video.rows[0];
+  if (row === undefined || _num(row.viewings) === 0) return null;
+  return _videoReportFrom(path, row, parts.rows, _num(viewers.rows[0]?.n));
+}
+
+function _videoReportFrom(path: string, row: Row, parts: Row[], uniqueViewers: number): VideoReport {
+  const timed = _num(row.timed_viewings);
+  const duration = timed > 0 ? _numOrNull(row.duration) : null;
+  const watched = _num(row.watched_seconds);
+  const reached = new Array<number>(RETENTION_PARTS).fill(0);
+  const seeks = new Array<number>(RETENTION_PARTS).fill(0);
+  for (const part of parts) {
+    const at = _num(part.part);
+    if (at >= 0 && at < RETENTION_PARTS) {
+      reached[at] = _num(part.reached);
+      seeks[at] = _num(part.seeks);
+    }
+  }
+  const width = (duration ?? 0) / RETENTION_PARTS;
+  const span = (part: number) => ({ start: part * width, end: (part + 1) * width });
+  return {
+    path,
+    viewings: _num(row.viewings),
+    timedViewings: timed,
+    uniqueViewers,
+    duration,
+    watchedSeconds: watched,
+    averageWatchedSeconds: timed > 0 ? watched / timed : null,
+    completed: _num(row.completed),
+    completionRate: _rate(row.completed, timed),
+    seeks: _num(row.seeks),
+    retention: duration === null ? [] : reached.map((viewings, part): RetentionPoint => ({
+      ...span(part),
+      viewings,
+      share: Math.min(1, viewings / timed),
     })),
+    seekTargets: duration === null
+      ? []
+      : seeks.map((count, part): SeekTarget => ({ ...span(part), seeks: count })),
   };
 }

@@ -13,7 +13,7 @@ import type { WatchLogClient } from "./types.ts";
 import { tryWriteLock } from "./write_lock.ts";
 
 /** The schema version this code writes and reads. */
-export const WATCH_LOG_SCHEMA_VERSION = 2;
+export const WATCH_LOG_SCHEMA_VERSION = 3;
 
 /** Statements of each migration, by the version they bring the database to. */
 const MIGRATIONS: readonly (readonly string[])[] = [
@@ -67,6 +67,41 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     `ALTER TABLE watch_events ADD COLUMN event_id TEXT`,
     `CREATE UNIQUE INDEX IF NOT EXISTS watch_events_event_id ON watch_events (event_id)`,
   ],
+  // 3: watch time: seconds per viewing and event, and per-video figures kept up to date by
+  // the writer (retention and seek targets per 1 % of a video), so a video's page reads a few
+  // rows however many viewings it has. Viewings logged before count in bytes only.
+  [
+    `ALTER TABLE watch_viewings ADD COLUMN media_duration REAL`,
+    `ALTER TABLE watch_viewings ADD COLUMN media_time TEXT`,
+    `ALTER TABLE watch_viewings ADD COLUMN watched_seconds REAL`,
+    `ALTER TABLE watch_viewings ADD COLUMN buffered_seconds REAL`,
+    `ALTER TABLE watch_viewings ADD COLUMN seeks INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE watch_viewings ADD COLUMN completed INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE watch_viewings ADD COLUMN last_position REAL`,
+    `ALTER TABLE watch_events ADD COLUMN media_start REAL`,
+    `ALTER TABLE watch_events ADD COLUMN media_end REAL`,
+    `CREATE INDEX IF NOT EXISTS watch_viewings_path_viewer ON watch_viewings (path, viewer_key)`,
+    `CREATE TABLE IF NOT EXISTS watch_videos (
+      path TEXT PRIMARY KEY,
+      viewings INTEGER NOT NULL,
+      timed_viewings INTEGER NOT NULL,
+      watched_seconds REAL NOT NULL,
+      buffered_seconds REAL NOT NULL,
+      completed INTEGER NOT NULL,
+      seeks INTEGER NOT NULL,
+      duration REAL
+    )`,
+    `CREATE TABLE IF NOT EXISTS watch_video_parts (
+      path TEXT NOT NULL,
+      part INTEGER NOT NULL,
+      reached INTEGER NOT NULL,
+      seeks INTEGER NOT NULL,
+      PRIMARY KEY (path, part)
+    ) WITHOUT ROWID`,
+    `INSERT INTO watch_videos (path, viewings, timed_viewings, watched_seconds, buffered_seconds, completed, seeks)
+      SELECT path, count(*), 0, 0, 0, 0, 0 FROM watch_viewings WHERE true GROUP BY path
+      ON CONFLICT (path) DO UPDATE SET viewings = excluded.viewings`,
+  ],
 ];
 
 /** The columns the code reads and writes, by table: a table of the same name without them is not ours. */
@@ -86,6 +121,13 @@ const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "file_size",
     "coverage",
     "covered_bytes",
+    "media_duration",
+    "media_time",
+    "watched_seconds",
+    "buffered_seconds",
+    "seeks",
+    "completed",
+    "last_position",
   ],
   watch_events: [
     "id",
@@ -106,7 +148,20 @@ const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "aborted",
     "viewing_id",
     "event_id",
+    "media_start",
+    "media_end",
   ],
+  watch_videos: [
+    "path",
+    "viewings",
+    "timed_viewings",
+    "watched_seconds",
+    "buffered_seconds",
+    "completed",
+    "seeks",
+    "duration",
+  ],
+  watch_video_parts: ["path", "part", "reached", "seeks"],
 };
 
 /** Raised when the database holds tables of the watch log's names that are not a watch log. */
@@ -123,7 +178,23 @@ export class WatchLogSchemaError extends Error {
 }
 
 /** Columns added after version 1, by the version that adds them. */
-const ADDED_IN: Readonly<Record<string, number>> = { "watch_events.event_id": 2 };
+const ADDED_IN: Readonly<Record<string, number>> = {
+  "watch_events.event_id": 2,
+  ...Object.fromEntries(
+    [
+      "media_duration",
+      "media_time",
+      "watched_seconds",
+      "buffered_seconds",
+      "seeks",
+      "completed",
+      "last_position",
+    ]
+      .map((column) => [`watch_viewings.${column}`, 3]),
+  ),
+  "watch_events.media_start": 3,
+  "watch_events.media_end": 3,
+};
 
 /**
  * Throws unless each table has the columns it must have at `version`. Tables that do not exist

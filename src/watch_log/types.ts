@@ -6,6 +6,7 @@
 
 import type { ByteRange } from "../core/range.ts";
 import type { StreamEvent } from "../serve/serve_stream.ts";
+import type { MediaSeconds } from "../serve/media_time.ts";
 
 /** Who made a request, as {@linkcode WatchLoggerOptions.identify} reports it. */
 export interface WatchIdentity {
@@ -186,6 +187,11 @@ export interface WatchRequestEntry {
   durationMs?: number;
   /** Whether the client went away early. Defaults to `false`. */
   aborted?: boolean;
+  /**
+   * The seconds of media the bytes sent covered, with the media's length, for watch time (as
+   * `serveStream` reports them with `mediaTime`). Without it, the request counts bytes only.
+   */
+  media?: MediaSeconds | null;
 }
 
 /** Filters shared by the event and viewing lists and the summary. */
@@ -239,7 +245,8 @@ export type ViewingSort =
   | "userId"
   | "requestCount"
   | "bytes"
-  | "watchedShare";
+  | "watchedShare"
+  | "watchedSeconds";
 
 /** Options for {@linkcode WatchLogQueries.listEvents}. */
 export interface ListEventsOptions extends WatchLogFilter, WatchLogPage<WatchEventSort> {
@@ -340,6 +347,34 @@ export interface ViewingRecord {
   coveredBytes: number;
   /** `coveredBytes / fileSize` (0 to 1), or `null` when the size is unknown or zero. */
   watchedShare: number | null;
+  /**
+   * The media's length in seconds, when its index mapped the bytes served to time; `null` for
+   * a viewing counted in bytes only (a file the media index does not read, a request logged
+   * without `media`, or a viewing logged before watch time existed).
+   */
+  mediaDuration: number | null;
+  /**
+   * The seconds of media the delivered bytes covered, merged `[start, end]` intervals: what
+   * reached the player, including what it buffered ahead and never played.
+   */
+  bufferedTime: [number, number][];
+  /**
+   * The seconds of media the viewer reached, merged `[start, end]` intervals: from where each
+   * run of requests started, as far as its bytes went but no further than the wall-clock time
+   * it lasted allows at normal speed (see the README's "Watch time"). An estimate from above
+   * for paused or fully buffered players, from below for players faster than 1×.
+   */
+  watchedTime: [number, number][];
+  /** Seconds in `watchedTime`, or `null` in bytes only. */
+  watchedSeconds: number | null;
+  /** Seconds in `bufferedTime`, or `null` in bytes only. */
+  bufferedSeconds: number | null;
+  /** Jumps: requests that started away from the run of media the viewer was in. */
+  seeks: number;
+  /** Whether the viewer reached 95 % of the media's length. */
+  completed: boolean;
+  /** Where the viewer was last: the end of what the last run of requests reached, or `null`. */
+  lastPosition: number | null;
 }
 
 /** Views of one day (UTC) in {@linkcode WatchLogSummary.viewsPerDay}. */
@@ -352,6 +387,8 @@ export interface DailyViews {
   uniqueViewers: number;
   /** Bytes sent by those viewings. */
   bytes: number;
+  /** Seconds of media those viewings reached (viewings counted in bytes only add 0). */
+  watchedSeconds: number;
 }
 
 /** One of the most viewed files in {@linkcode WatchLogSummary.topVideos}. */
@@ -366,6 +403,10 @@ export interface TopVideo {
   bytes: number;
   /** Average share of the file watched per viewing (0 to 1), or `null` when sizes are unknown. */
   averageWatchedShare: number | null;
+  /** Seconds of it viewers reached, in all its viewings. */
+  watchedSeconds: number;
+  /** Share of its viewings with watch time that reached 95 % of it, or `null` without any. */
+  completionRate: number | null;
 }
 
 /** Totals over the viewings matching a filter. */
@@ -386,6 +427,65 @@ export interface WatchLogSummary {
   viewsPerDay: DailyViews[];
   /** The most viewed files, most viewings first. */
   topVideos: TopVideo[];
+  /** Seconds of media reached, over all the viewings (those counted in bytes only add 0). */
+  watchedSeconds: number;
+  /** Share of the viewings with watch time that reached 95 % of the media, or `null` without any. */
+  completionRate: number | null;
+  /** The files watched longest, most seconds first. */
+  topVideosByWatchTime: TopVideo[];
+}
+
+/** One part of a video in {@linkcode VideoReport.retention}. */
+export interface RetentionPoint {
+  /** Where the part starts, in seconds. */
+  start: number;
+  /** Where it ends, in seconds. */
+  end: number;
+  /** Viewings that reached its middle. */
+  viewings: number;
+  /** Share of the viewings with watch time that reached its middle (0 to 1). */
+  share: number;
+}
+
+/** One part of a video in {@linkcode VideoReport.seekTargets}. */
+export interface SeekTarget {
+  /** Where the part starts, in seconds. */
+  start: number;
+  /** Where it ends, in seconds. */
+  end: number;
+  /** Seeks that landed in it. */
+  seeks: number;
+}
+
+/**
+ * Figures of one video over all its viewings, from summary tables the writer keeps up to date
+ * in each write: cheap however many viewings there are.
+ */
+export interface VideoReport {
+  /** The file path, as logged. */
+  path: string;
+  /** Viewings of it. */
+  viewings: number;
+  /** Those with watch time (the rest were counted in bytes only). */
+  timedViewings: number;
+  /** Distinct viewers. */
+  uniqueViewers: number;
+  /** The media's length in seconds (the latest seen), or `null` when no viewing had watch time. */
+  duration: number | null;
+  /** Seconds of it viewers reached, in all. */
+  watchedSeconds: number;
+  /** `watchedSeconds / timedViewings`, or `null` without timed viewings. */
+  averageWatchedSeconds: number | null;
+  /** Timed viewings that reached 95 % of it. */
+  completed: number;
+  /** `completed / timedViewings`, or `null` without timed viewings. */
+  completionRate: number | null;
+  /** Seeks in all its viewings. */
+  seeks: number;
+  /** The audience-retention curve: one point per 1 % of the duration (empty without a duration). */
+  retention: RetentionPoint[];
+  /** Where viewers seek to: one part per 1 % of the duration (empty without a duration). */
+  seekTargets: SeekTarget[];
 }
 
 /** Read access to a watch log, for admin pages. */
@@ -398,6 +498,8 @@ export interface WatchLogQueries {
   summary(options?: SummaryOptions): Promise<WatchLogSummary>;
   /** One viewing by id, or `null`. */
   getViewing(id: number): Promise<ViewingRecord | null>;
+  /** The figures of one video (its path exactly as logged), or `null` when it has no viewing. */
+  videoReport(path: string): Promise<VideoReport | null>;
 }
 
 /** The watch logger returned by {@linkcode createWatchLogger}. */

@@ -11,10 +11,13 @@ import type { Client, InStatement, InValue, Row, Transaction } from "@libsql/cli
 import { addInterval, coveredBytes, type Interval, mergeIntervals } from "./viewings.ts";
 import type { WatchEvent } from "./event.ts";
 import { tryWriteLock } from "./write_lock.ts";
+import { addTimedRequest, emptyViewingTime, parseViewingTime, type ViewingTime } from "./watch_time.ts";
+import { type VideoDelta, videoDeltaOf, videoStatements } from "./video_figures.ts";
 
 /** A viewing as the batch changes it: read from the database (`id` set) or new (`first` set). */
 interface _Viewing {
   id: number | null;
+  path: string;
   /** The event that opened a new viewing, whose identity the row keeps; `null` when read. */
   first: WatchEvent | null;
   firstSeen: number;
@@ -23,6 +26,10 @@ interface _Viewing {
   bytes: number;
   fileSize: number | null;
   coverage: Interval[];
+  /** Its media time, or `null` while it is counted in bytes only. */
+  time: ViewingTime | null;
+  /** Its media time as stored before this batch (JSON), or `null`: what its video's figures hold of it. */
+  storedTime: string | null;
   /** Whether an event of this batch joined it, so its row must be written. */
   changed: boolean;
 }
@@ -36,17 +43,19 @@ interface _Assignment {
 
 const EVENT_INSERT = "INSERT INTO watch_events (started_at, path, user_id, authenticated, client_ip, " +
   "user_agent, status, file_size, range_start, range_end, range_count, bytes_planned, bytes_delivered, " +
-  "duration_ms, aborted, viewing_id, event_id) VALUES ";
-const EVENT_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "duration_ms, aborted, viewing_id, event_id, media_start, media_end) VALUES ";
+const EVENT_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const VIEWING_INSERT =
   "INSERT INTO watch_viewings (viewer_key, path, user_id, authenticated, client_ip, user_agent, " +
-  "first_seen, last_seen, request_count, bytes, file_size, coverage, covered_bytes) " +
-  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+  "first_seen, last_seen, request_count, bytes, file_size, coverage, covered_bytes, " +
+  "media_duration, media_time, watched_seconds, buffered_seconds, seeks, completed, last_position) " +
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const VIEWING_UPDATE = "UPDATE watch_viewings SET first_seen = ?, last_seen = ?, request_count = ?, " +
-  "bytes = ?, file_size = ?, coverage = ?, covered_bytes = ? WHERE id = ?";
+  "bytes = ?, file_size = ?, coverage = ?, covered_bytes = ?, media_duration = ?, media_time = ?, " +
+  "watched_seconds = ?, buffered_seconds = ?, seeks = ?, completed = ?, last_position = ? WHERE id = ?";
 const VIEWING_COLUMNS =
-  "id, viewer_key, path, first_seen, last_seen, request_count, bytes, file_size, coverage";
-/** Rows per INSERT statement: 17 columns × 100 stays far below SQLite's parameter limit. */
+  "id, viewer_key, path, first_seen, last_seen, request_count, bytes, file_size, coverage, media_time";
+/** Rows per INSERT statement: 19 columns × 100 stays far below SQLite's parameter limit. */
 const ROWS_PER_INSERT = 100;
 /** Ids or (viewer, path) pairs per lookup statement, for the same limit. */
 const KEYS_PER_LOOKUP = 200;
@@ -81,8 +90,13 @@ export async function writeEvents(
     if (fresh.length === 0) return { written: 0, alreadyStored }; // every event was stored by an earlier send
     const open = await _openViewings(tx, fresh, fresh[0].startedAt - idleWindowMs);
     const { viewingOf, created, updated } = _assignViewings(fresh, open, idleWindowMs);
-    await _insertViewings(tx, created);
-    await tx.batch([...updated.map(_viewingUpdate), ..._eventInserts(fresh, viewingOf)]);
+    const figures = _figuresOf(created, updated);
+    await _insertViewings(tx, created, figures);
+    await tx.batch([
+      ...updated.map((v) => _viewingUpdate(v, figures.get(v)!)),
+      ..._eventInserts(fresh, viewingOf),
+      ...videoStatements([...figures.values()]),
+    ]);
     await _commit(tx);
     return { written: fresh.length, alreadyStored };
   } finally {
@@ -181,8 +195,10 @@ function _storedViewing(row: Row): _Viewing {
   } catch {
     // keep an empty coverage rather than fail the batch forever
   }
+  const storedTime = row.media_time === null || row.media_time === undefined ? null : String(row.media_time);
   return {
     id: Number(row.id),
+    path: String(row.path),
     first: null,
     firstSeen: Number(row.first_seen),
     lastSeen: Number(row.last_seen),
@@ -190,6 +206,8 @@ function _storedViewing(row: Row): _Viewing {
     bytes: Number(row.bytes),
     fileSize: row.file_size === null ? null : Number(row.file_size),
     coverage,
+    time: parseViewingTime(storedTime),
+    storedTime,
     changed: false,
   };
 }
@@ -197,6 +215,7 @@ function _storedViewing(row: Row): _Viewing {
 function _newViewing(first: WatchEvent): _Viewing {
   return {
     id: null,
+    path: first.path,
     first,
     firstSeen: first.startedAt,
     lastSeen: first.endedAt,
@@ -204,6 +223,8 @@ function _newViewing(first: WatchEvent): _Viewing {
     bytes: 0,
     fileSize: null,
     coverage: [],
+    time: null,
+    storedTime: null,
     changed: true,
   };
 }
@@ -242,16 +263,40 @@ function _addToViewing(v: _Viewing, e: WatchEvent): void {
   v.bytes += e.bytesDelivered ?? e.bytesPlanned;
   if (e.fileSize !== null) v.fileSize = e.fileSize;
   for (const interval of e.covered) addInterval(v.coverage, interval);
+  // events spooled by an older version have no media fields
+  if (e.mediaDuration != null && e.mediaSeconds?.length > 0) {
+    v.time ??= emptyViewingTime(e.mediaDuration);
+    addTimedRequest(v.time, {
+      duration: e.mediaDuration,
+      seconds: e.mediaSeconds,
+      startedAt: e.startedAt,
+      endedAt: e.endedAt,
+    });
+  }
+}
+
+/** What each viewing written adds to (or changes in) its video's figures. */
+function _figuresOf(created: readonly _Viewing[], updated: readonly _Viewing[]): Map<_Viewing, VideoDelta> {
+  const figures = new Map<_Viewing, VideoDelta>();
+  for (const v of created) figures.set(v, videoDeltaOf(v.path, true, null, v.time));
+  for (const v of updated) {
+    figures.set(v, videoDeltaOf(v.path, false, parseViewingTime(v.storedTime), v.time));
+  }
+  return figures;
 }
 
 /** Inserts the new viewings and sets their ids, which the events' rows need. */
-async function _insertViewings(tx: Transaction, created: readonly _Viewing[]): Promise<void> {
+async function _insertViewings(
+  tx: Transaction,
+  created: readonly _Viewing[],
+  figures: ReadonlyMap<_Viewing, VideoDelta>,
+): Promise<void> {
   if (created.length === 0) return;
-  const results = await tx.batch(created.map(_viewingInsert));
+  const results = await tx.batch(created.map((v) => _viewingInsert(v, figures.get(v)!)));
   created.forEach((v, i) => v.id = Number(results[i].rows[0].id));
 }
 
-function _viewingInsert(v: _Viewing): InStatement {
+function _viewingInsert(v: _Viewing, figures: VideoDelta): InStatement {
   const e = v.first!;
   return {
     sql: VIEWING_INSERT,
@@ -269,11 +314,27 @@ function _viewingInsert(v: _Viewing): InStatement {
       v.fileSize,
       JSON.stringify(v.coverage),
       coveredBytes(v.coverage),
+      ..._timeArgs(v, figures),
     ],
   };
 }
 
-function _viewingUpdate(v: _Viewing): InStatement {
+/** The watch-time columns of a viewing's row. */
+function _timeArgs(v: _Viewing, figures: VideoDelta): InValue[] {
+  const after = figures.after;
+  if (v.time === null || after === null) return [null, null, null, null, 0, 0, null];
+  return [
+    v.time.duration,
+    JSON.stringify(v.time),
+    after.watchedSeconds,
+    after.bufferedSeconds,
+    after.seeks,
+    after.completed ? 1 : 0,
+    after.lastPosition,
+  ];
+}
+
+function _viewingUpdate(v: _Viewing, figures: VideoDelta): InStatement {
   return {
     sql: VIEWING_UPDATE,
     args: [
@@ -284,6 +345,7 @@ function _viewingUpdate(v: _Viewing): InStatement {
       v.fileSize,
       JSON.stringify(v.coverage),
       coveredBytes(v.coverage),
+      ..._timeArgs(v, figures),
       v.id,
     ],
   };
@@ -321,5 +383,7 @@ function _eventArgs(e: WatchEvent, viewingId: number | null): InValue[] {
     e.aborted ? 1 : 0,
     viewingId,
     e.eventId,
+    e.mediaSeconds?.[0]?.[0] ?? null,
+    e.mediaSeconds?.[e.mediaSeconds.length - 1]?.[1] ?? null,
   ];
 }

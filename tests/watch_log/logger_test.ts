@@ -469,7 +469,13 @@ test("migrations are versioned and idempotent, and the file is switched to WAL",
     const tables = await clients[0].execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
     );
-    assert.deepEqual(tables.rows.map((r) => r.name), ["watch_events", "watch_log_schema", "watch_viewings"]);
+    assert.deepEqual(tables.rows.map((r) => r.name), [
+      "watch_events",
+      "watch_log_schema",
+      "watch_video_parts",
+      "watch_videos",
+      "watch_viewings",
+    ]);
   } finally {
     for (const c of clients) c.close();
     s.cleanup();

@@ -165,12 +165,20 @@ test("summary() counts views per day, top videos, unique viewers and bytes", asy
     assert.equal(s.bytes, 500 + 500 + 500 + 500 + 10 + 100);
     assertNear(s.averageWatchedShare, (1 + 0.5 + 0.1 + 0.1) / 4);
     assert.deepEqual(s.viewsPerDay, [
-      { day: "2024-01-10", viewings: 1, uniqueViewers: 1, bytes: 1000 },
-      { day: "2024-01-11", viewings: 2, uniqueViewers: 1, bytes: 1010 },
-      { day: "2024-01-12", viewings: 1, uniqueViewers: 1, bytes: 100 },
+      // logged without media seconds: bytes only, no watch time
+      { day: "2024-01-10", viewings: 1, uniqueViewers: 1, bytes: 1000, watchedSeconds: 0 },
+      { day: "2024-01-11", viewings: 2, uniqueViewers: 1, bytes: 1010, watchedSeconds: 0 },
+      { day: "2024-01-12", viewings: 1, uniqueViewers: 1, bytes: 100, watchedSeconds: 0 },
     ]);
     const { averageWatchedShare, ...top } = s.topVideos[0];
-    assert.deepEqual(top, { path: "/v/movie.mp4", viewings: 3, uniqueViewers: 3, bytes: 2100 });
+    assert.deepEqual(top, {
+      path: "/v/movie.mp4",
+      viewings: 3,
+      uniqueViewers: 3,
+      bytes: 2100,
+      watchedSeconds: 0,
+      completionRate: null,
+    });
     assertNear(averageWatchedShare, (1 + 0.5 + 0.1) / 3);
     assert.equal(s.topVideos[1].path, "/v/Trailer.mp4");
     const anon = await createWatchLogQueries(client).summary({ authenticated: false, topLimit: 1 });
