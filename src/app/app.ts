@@ -13,10 +13,21 @@ import { createStreamHandler, type StreamHandlerOptions, type StreamRecorder } f
 import { createPlayerHandler, PLAYER_STYLESHEET_PATH, type PlayerHandlerOptions } from "../player/player.ts";
 import type { WatchLogQueries } from "../watch_log/types.ts";
 import { createMediaIndexCache } from "../media/index_cache.ts";
+import type { PacingOptions } from "../core/pacing.ts";
 import { createMediaSummaryLookup } from "../endpoint/media_summary.ts";
 
 /** Options for {@linkcode createApp}: the stream handler's, plus the player and the admin. */
-export interface AppOptions extends StreamHandlerOptions {
+export interface AppOptions extends Omit<StreamHandlerOptions, "pacing"> {
+  /**
+   * How media elements' responses are paced, `null` for not at all: by default each sends 4 s
+   * of media at full speed, then 1.25 × the media's bitrate. Players then fetch as they play,
+   * so a viewer who leaves early has not pulled the whole film, and the watch log sees which
+   * seconds were reached and where viewers jumped (a player holding the whole film seeks
+   * without asking). Downloaders, ffmpeg and other clients are never paced by the default.
+   *
+   * @default {{ rate: { bitrate: 1.25 }, after: { seconds: 4 }, for: "media-elements" }}
+   */
+  pacing?: PacingOptions | null;
   /**
    * The watch log the stream endpoint records to. When it can also answer queries (the watch
    * logger from `createWatchLogger()` can), the admin reads from it.
@@ -62,6 +73,13 @@ export type AppHandler = Handler;
 export type { Handler };
 
 const ADMIN_PATH = "/admin";
+
+/** The app's default pacing: see {@linkcode AppOptions.pacing}. */
+export const PLAYER_PACING: Readonly<PacingOptions> = Object.freeze({
+  rate: Object.freeze({ bitrate: 1.25 }),
+  after: Object.freeze({ seconds: 4 }),
+  for: "media-elements",
+});
 
 /**
  * Creates the whole server as one handler:
@@ -116,7 +134,8 @@ export function createApp(options: AppOptions): AppHandler {
   const { player = signingSecret === undefined } = options ?? {};
   // one media index for the endpoint (clips, fast start) and the player (durations, codecs)
   const mediaIndex = streamOptions.mediaIndex ?? createMediaIndexCache();
-  const stream = createStreamHandler({ ...streamOptions, mediaIndex });
+  const { pacing = PLAYER_PACING } = streamOptions;
+  const stream = createStreamHandler({ ...streamOptions, pacing: pacing ?? undefined, mediaIndex });
   const playerHandler = player === false ? null : createPlayerHandler({
     mediaIndex,
     ...(player === true ? {} : player),

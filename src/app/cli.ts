@@ -17,7 +17,7 @@ import { withAccessLog } from "./access_log.ts";
 import { base64url } from "../core/http.ts";
 import { isLongEnoughSecret, MIN_SECRET_BYTES } from "../core/secret.ts";
 import { PROXY_HEADERS, type ProxyHeader } from "../endpoint/client_address.ts";
-import { createApp } from "./app.ts";
+import { createApp, PLAYER_PACING } from "./app.ts";
 import { checkMediaDirectory, formatCheckReport } from "./check.ts";
 import type { PacingOptions } from "../core/pacing.ts";
 import { type Listener, runtime, type RuntimeHandler } from "../runtime/mod.ts";
@@ -49,10 +49,12 @@ export interface CliOptions {
   fastStart?: boolean;
   /** `false` with `--no-clips`: ignore `start=` and `end=`. */
   clips?: boolean;
-  /** `--pace RATE`: bytes per second, or a multiple of the file's bitrate. */
-  paceRate?: PacingOptions["rate"];
+  /** `--pace RATE`: bytes per second, or a multiple of the file's bitrate; `"off"`: no pacing. */
+  paceRate?: PacingOptions["rate"] | "off";
   /** `--pace-after AMOUNT`: bytes, or seconds of media, sent at full speed first. */
   paceAfter?: PacingOptions["after"];
+  /** `--pace-for media-elements|all`: which requests are paced. */
+  paceFor?: ChunkCapScope;
   /**
    * `--allow-host NAME` (repeatable): DNS names answered besides IP addresses and `localhost`;
    * `*` answers any.
@@ -136,9 +138,13 @@ Options:
   --no-clips             ignore start= and end= (default: answer them with a clip
                          of an MP4, from the key frame before start)
   --pace RATE            pace each response after its burst: bytes per second
-                         (500000) or a multiple of the file's bitrate (1.5x)
+                         (500000), a multiple of the file's bitrate (1.5x), or
+                         off (default: 1.25x, so players fetch as they play and
+                         the watch log sees what was reached)
   --pace-after AMOUNT    the burst sent at full speed first: bytes (4000000) or
-                         seconds of media (10s) (default: 0)
+                         seconds of media (10s) (default: 4s, 0 with --pace)
+  --pace-for SCOPE       which requests are paced: media-elements (browsers'
+                         <video>/<audio>) or all (default: media-elements)
   --stall-timeout S      cut off a response body its client has not read for S
                          seconds (on Deno; Bun's idle timeout is 120 s); 0 never,
                          which also lets Deno's server read files itself, faster,
@@ -224,7 +230,7 @@ const HOST_NAME_REGEXP = /^(\*|\.?[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*\.?)$/;
 const DB_URL_REGEXP = /^(file:|libsql:|https?:|wss?:|:memory:$)/i;
 const CHUNK_CAP_SCOPE_REGEXP = /^(media-elements|all)$/;
 const PROXY_HEADER_REGEXP = new RegExp(`^(${PROXY_HEADERS.join("|")})$`);
-const PACE_REGEXP = /^([1-9]\d{0,11}|\d{1,3}(\.\d{1,3})?x)$/;
+const PACE_REGEXP = /^([1-9]\d{0,11}|\d{1,3}(\.\d{1,3})?x|off)$/;
 const PACE_AFTER_REGEXP = /^(\d{1,12}|\d{1,6}(\.\d{1,3})?s)$/;
 
 /** The flags that take a value, after `=` or as the next argument. */
@@ -241,8 +247,14 @@ const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
   "stall-timeout": numberFlag("stall-timeout", 86_400, (o, n) => o.stallTimeoutSeconds = n),
   pace: patternFlag(
     PACE_REGEXP,
-    (v) => `--pace must be bytes per second (500000) or a multiple of the bitrate (1.5x), got "${v}"`,
-    (o, v) => o.paceRate = v.endsWith("x") ? { bitrate: Number(v.slice(0, -1)) } : Number(v),
+    (v) => `--pace must be bytes per second (500000), a multiple of the bitrate (1.5x) or off, got "${v}"`,
+    (o, v) =>
+      o.paceRate = v === "off" ? "off" : v.endsWith("x") ? { bitrate: Number(v.slice(0, -1)) } : Number(v),
+  ),
+  "pace-for": patternFlag(
+    CHUNK_CAP_SCOPE_REGEXP,
+    (v) => `--pace-for must be media-elements or all, got "${v}"`,
+    (o, v) => o.paceFor = v as ChunkCapScope,
   ),
   "pace-after": patternFlag(
     PACE_AFTER_REGEXP,
@@ -428,9 +440,6 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
   const parsed = parseArgs([...args, ...secretsFromEnv(args, env)]);
   if (!parsed.ok) return badCommandLine(stderr, parsed.error);
   const cli = parsed.options;
-  if (cli.paceAfter !== undefined && cli.paceRate === undefined) {
-    return badCommandLine(stderr, "--pace-after needs --pace");
-  }
   if (cli.help) return helpShown(stdout);
   if (!isDirectory(cli.root)) return rootNotADirectory(stderr, cli.root);
   let watchLog: WatchLogger | null = null;
@@ -590,6 +599,34 @@ function randomToken(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(24)));
 }
 
+/**
+ * The pacing the command line asks for: the app's default (tuned by `--pace-after` and
+ * `--pace-for`), `--pace RATE` with its burst (none unless `--pace-after`), or `null` for
+ * `--pace off`.
+ *
+ * @param cli The parsed command line.
+ * @returns The pacing option of the app.
+ *
+ * @example Usage
+ * ```ts
+ * import { pacingOf, parseArgs } from "@sage/stream/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const parsed = parseArgs(["--pace", "2x"]);
+ * assert.ok(parsed.ok);
+ * assert.deepEqual(pacingOf(parsed.options), { rate: { bitrate: 2 }, after: 0, for: "media-elements" });
+ * ```
+ */
+export function pacingOf(cli: CliOptions): PacingOptions | null {
+  if (cli.paceRate === "off") return null;
+  const given = cli.paceRate !== undefined;
+  return {
+    rate: cli.paceRate ?? PLAYER_PACING.rate,
+    after: cli.paceAfter ?? (given ? 0 : PLAYER_PACING.after),
+    for: cli.paceFor ?? "media-elements",
+  };
+}
+
 /** The app for the command line's settings, with the access log on `stderr` unless `--quiet`. */
 function buildHandler(
   cli: CliOptions,
@@ -604,7 +641,7 @@ function buildHandler(
     stallTimeoutMs: cli.stallTimeoutSeconds === undefined ? undefined : cli.stallTimeoutSeconds * 1000,
     fastStart: cli.fastStart,
     clips: cli.clips,
-    pacing: cli.paceRate === undefined ? undefined : { rate: cli.paceRate, after: cli.paceAfter },
+    pacing: pacingOf(cli),
     cors: cli.cors?.includes("*") ? "*" : cli.cors,
     signingSecret: cli.signingSecret,
     trustProxy: cli.trustProxy,

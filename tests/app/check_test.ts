@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main, parseArgs } from "../../src/app/cli.ts";
+import { main, pacingOf, parseArgs } from "../../src/app/cli.ts";
 import { checkMediaDirectory } from "../../src/app/check.ts";
 import { tempDir } from "../_fixtures.ts";
 import { sample } from "../media/mp4/_samples.ts";
@@ -83,8 +83,24 @@ test("parseArgs: --fast-start, --no-clips, --pace and --pace-after", () => {
   }
 });
 
-test("main: --pace-after without --pace is a bad command line", async () => {
-  const { out, io: streams } = io();
-  assert.equal(await main(["--pace-after", "10s"], streams), 2);
-  assert.match(out.stderr, /--pace-after needs --pace/);
+test("pacingOf: the app's default, tuned or replaced by --pace, --pace-after, --pace-for, or off", () => {
+  const pacing = (...args: string[]) => {
+    const parsed = parseArgs(args);
+    assert.ok(parsed.ok, args.join(" "));
+    return pacingOf(parsed.options);
+  };
+  assert.deepEqual(pacing(), { rate: { bitrate: 1.25 }, after: { seconds: 4 }, for: "media-elements" });
+  assert.deepEqual(pacing("--pace-after", "10s"), {
+    rate: { bitrate: 1.25 },
+    after: { seconds: 10 },
+    for: "media-elements",
+  });
+  assert.deepEqual(pacing("--pace", "500000"), { rate: 500000, after: 0, for: "media-elements" });
+  assert.deepEqual(pacing("--pace", "2x", "--pace-for", "all"), {
+    rate: { bitrate: 2 },
+    after: 0,
+    for: "all",
+  });
+  assert.equal(pacing("--pace", "off"), null);
+  assert.equal(parseArgs(["--pace-for", "downloads"]).ok, false);
 });
