@@ -317,7 +317,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     countBytes: onServed !== undefined,
     pacing: pacing ?? null,
     mediaBitrate,
-    media: mediaWanted(clip, fastStart, pacing, mediaBitrate) || (mediaTime && onServed !== undefined)
+    media: mediaWanted(req, clip, fastStart, pacing, mediaBitrate) || (mediaTime && onServed !== undefined)
       ? { wish: { clip: clip ?? null, fastStart }, mediaIndex }
       : null,
     mediaTime: mediaTime && onServed !== undefined,
@@ -487,15 +487,20 @@ function withMediaSeconds(
   };
 }
 
-/** Whether the media layer must see the file: a clip, fast start, or a pacing relative to an unknown bitrate. */
+/**
+ * Whether the media layer must see the file: a clip, fast start, or a pacing of this request
+ * relative to an unknown bitrate.
+ */
 function mediaWanted(
+  req: Request,
   clip: ClipSpan | undefined,
   fastStart: boolean,
   pacing: PacingOptions | undefined,
   mediaBitrate: number | null,
 ): boolean {
   return clip !== undefined || fastStart ||
-    (pacing !== undefined && mediaBitrate === null && pacingIsRelative(pacing));
+    (pacing !== undefined && mediaBitrate === null && pacingIsRelative(pacing) &&
+      scopeApplies(pacing.for ?? "all", req.headers));
 }
 
 let defaultMediaIndex: MediaIndexCache | null = null;
