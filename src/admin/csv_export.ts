@@ -1,18 +1,28 @@
 /**
- * The admin's CSV exports: the columns of each listing, and a body that pages through every
- * row matching the filter without holding them all.
+ * The admin's CSV exports: the columns of each listing and of a video's parts, and a body that
+ * pages through every row matching the filter without holding them all.
  *
  * @module
  */
 
 import { securityHeaders } from "../html/html.ts";
-import type { ViewingRecord, WatchEventRecord } from "../watch_log/types.ts";
+import type { VideoReport, ViewingRecord, WatchEventRecord } from "../watch_log/types.ts";
 import { csvLines } from "./csv.ts";
 
 /** One CSV column: its header and how a row gives its cell. */
 export type CsvColumn<T> = readonly [header: string, cell: (row: T) => unknown];
 
-/** The columns of `viewings.csv`. */
+/** `value` rounded to `digits` decimals; `null` stays `null`. */
+function rounded(value: number | null, digits: number): number | null {
+  return value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+/** A viewing's figure, or `null` (an empty cell, as the page's "–") when it was counted in bytes only. */
+function timed<T>(v: ViewingRecord, value: T): T | null {
+  return v.mediaDuration === null ? null : value;
+}
+
+/** The columns of `viewings.csv`; the watch-time columns are empty for viewings counted in bytes only. */
 export const VIEWING_CSV_COLUMNS: readonly CsvColumn<ViewingRecord>[] = [
   ["id", (v) => v.id],
   ["first_seen", (v) => v.firstSeen],
@@ -24,7 +34,13 @@ export const VIEWING_CSV_COLUMNS: readonly CsvColumn<ViewingRecord>[] = [
   ["requests", (v) => v.requestCount],
   ["bytes", (v) => v.bytes],
   ["file_size", (v) => v.fileSize],
-  ["watched_share", (v) => v.watchedShare === null ? null : Math.round(v.watchedShare * 10000) / 10000],
+  ["watched_share", (v) => rounded(v.watchedShare, 4)],
+  ["media_duration", (v) => rounded(v.mediaDuration, 3)],
+  ["watched_seconds", (v) => rounded(v.watchedSeconds, 3)],
+  ["buffered_seconds", (v) => rounded(v.bufferedSeconds, 3)],
+  ["seeks", (v) => timed(v, v.seeks)],
+  ["completed", (v) => timed(v, v.completed)],
+  ["last_position", (v) => rounded(v.lastPosition, 3)],
   ["user_agent", (v) => v.userAgent],
 ];
 
@@ -47,6 +63,50 @@ export const EVENT_CSV_COLUMNS: readonly CsvColumn<WatchEventRecord>[] = [
   ["aborted", (e) => e.aborted],
   ["viewing_id", (e) => e.viewingId],
   ["user_agent", (e) => e.userAgent],
+];
+
+/** One part (1 % of the duration) of a video, as a row of `video.csv`. */
+export interface VideoPartRow {
+  /** The part, from 0. */
+  part: number;
+  /** Where it starts, in seconds. */
+  start: number;
+  /** Where it ends, in seconds. */
+  end: number;
+  /** Viewings that reached it. */
+  viewings: number;
+  /** Their share of the viewings with watch time (0 to 1). */
+  share: number;
+  /** Seeks that landed in it. */
+  seeks: number;
+}
+
+/**
+ * The rows of `video.csv`: a video's retention curve and seek targets, part by part (none
+ * when no viewing had watch time).
+ *
+ * @param video The video's figures.
+ * @returns One row per part.
+ */
+export function videoPartRows(video: VideoReport): VideoPartRow[] {
+  return video.retention.map((point, part) => ({
+    part,
+    start: point.start,
+    end: point.end,
+    viewings: point.viewings,
+    share: point.share,
+    seeks: video.seekTargets[part]?.seeks ?? 0,
+  }));
+}
+
+/** The columns of `video.csv`. */
+export const VIDEO_CSV_COLUMNS: readonly CsvColumn<VideoPartRow>[] = [
+  ["part", (p) => p.part],
+  ["start", (p) => rounded(p.start, 3)],
+  ["end", (p) => rounded(p.end, 3)],
+  ["viewings_reached", (p) => p.viewings],
+  ["share_reached", (p) => rounded(p.share, 4)],
+  ["seeks", (p) => p.seeks],
 ];
 
 /** Rows fetched per query while exporting. */

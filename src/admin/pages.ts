@@ -1,25 +1,31 @@
 /**
- * The admin's HTML pages: the dashboard, the viewings and requests listings, the login form.
- * Server-rendered with no script at all; every value goes through the escaping `html` template.
+ * The admin's HTML pages: the dashboard, the viewings and requests listings, a video's page,
+ * the login form. Server-rendered with no script at all; every value goes through the escaping
+ * `html` template.
  *
  * @module
  */
 
 import type {
+  DailyViews,
+  RetentionPoint,
+  SeekTarget,
   TopVideo,
+  ViewingRecord,
   WatchEventRecord,
   WatchLogList,
   WatchLogStats,
   WatchLogSummary,
 } from "../watch_log/types.ts";
-import { fillDays, viewsChart } from "./chart.ts";
+import { fillDays, retentionChart, seekChart, viewsChart } from "./chart.ts";
 import { formatBytes, html, type HtmlValue, type SafeHtml } from "../html/html.ts";
-import { type AdminQuery, queryString } from "./query.ts";
+import { type AdminQuery, queryString, videoQuery } from "./query.ts";
 import { formatDuration, type MediaSummary } from "../media/describe.ts";
-import type { AdminViewing } from "./watch_log_read.ts";
+import { formatPosition, formatShare, formatWatchTime, UNKNOWN_FIGURE } from "./format.ts";
+import type { AdminVideoReport, AdminViewing } from "./watch_log_read.ts";
 
 /** Which page of the admin is shown. */
-export type AdminPage = "dashboard" | "viewings" | "requests";
+export type AdminPage = "dashboard" | "viewings" | "requests" | "video";
 
 /** What every page knows: where the admin is mounted and whether a logout button makes sense. */
 export interface PageContext {
@@ -37,7 +43,7 @@ export function formatTime(date: Date): string {
 }
 
 function share(value: number | null): string {
-  return value === null ? "–" : `${Math.round(value * 1000) / 10}%`;
+  return formatShare(value);
 }
 
 function layout(ctx: PageContext, page: AdminPage | "login", heading: string, body: HtmlValue): SafeHtml {
@@ -97,20 +103,26 @@ export function loginPage(ctx: PageContext, message: string): SafeHtml {
 }
 
 /**
- * A page that reports a bad query.
+ * A page that reports a bad query, or (with another heading) something not found.
  *
  * @param ctx The page context.
  * @param page The page asked for.
  * @param message What is wrong.
+ * @param heading The heading and title.
  * @returns The page.
  */
-export function errorPage(ctx: PageContext, page: AdminPage, message: string): SafeHtml {
+export function errorPage(
+  ctx: PageContext,
+  page: AdminPage,
+  message: string,
+  heading = "Bad request",
+): SafeHtml {
   return layout(
     ctx,
     page,
-    "Bad request",
+    heading,
     html`
-      <h1>Bad request</h1>
+      <h1>${heading}</h1>
       <p class="error">${message}</p>
       <p><a href="${ctx.base}/">Back</a></p>
     `,
@@ -176,7 +188,8 @@ export function unavailablePage(
   stats: WatchLogStats | null,
   retry: string,
 ): SafeHtml {
-  const heading = { dashboard: "Dashboard", viewings: "Viewings", requests: "Requests" }[page];
+  const heading =
+    { dashboard: "Dashboard", viewings: "Viewings", requests: "Requests", video: "Video" }[page];
   const why = cause === "timeout" ? "it did not answer in time" : `cause: ${cause}`;
   return layout(
     ctx,
@@ -282,8 +295,86 @@ function yesNo(value: boolean): string {
   return value ? "yes" : "no";
 }
 
+/** The link to a video's page. */
+function videoHref(ctx: PageContext, path: string): string {
+  return `${ctx.base}/video${videoQuery(path)}`;
+}
+
+/** A table of videos: the most viewed, or those watched longest. */
+function topVideosTable(ctx: PageContext, q: AdminQuery, id: string, videos: readonly TopVideo[]): SafeHtml {
+  const row = (v: TopVideo) =>
+    html`
+      <tr>
+        <td class="wrap"><a href="${videoHref(ctx, v.path)}">${v.path}</a></td>
+        <td class="num"><a href="${ctx.base}/viewings${queryString(q, { video: v.path, page: "" })}">${v
+          .viewings}</a></td>
+        <td class="num">${v.uniqueViewers}</td>
+        <td class="num">${formatBytes(v.bytes)}</td>
+        <td class="num">${share(v.averageWatchedShare)}</td>
+        <td class="num">${formatWatchTime(v.watchedSeconds)}</td>
+        <td class="num">${share(v.completionRate)}</td>
+      </tr>
+    `;
+  return html`
+    <table id="${id}">
+      <thead>
+        <tr>
+          <th>Video</th>
+          <th class="num">Viewings</th>
+          <th class="num">Viewers</th>
+          <th class="num">Bytes</th>
+          <th class="num">Avg. watched</th>
+          <th class="num">Watch time</th>
+          <th class="num">Completed</th>
+        </tr>
+      </thead>
+      <tbody>${videos.length ? videos.map(row) : html`
+        <tr class="empty">
+          <td colspan="7">No viewings</td>
+        </tr>
+      `}</tbody>
+    </table>
+  `;
+}
+
+/** The chart's days as a table, with the watch time the chart leaves out. */
+function perDayTable(days: readonly DailyViews[]): SafeHtml {
+  const row = (d: DailyViews) =>
+    html`
+      <tr>
+        <td>${d.day}</td>
+        <td class="num">${d.viewings}</td>
+        <td class="num">${d.uniqueViewers}</td>
+        <td class="num">${formatBytes(d.bytes)}</td>
+        <td class="num">${formatWatchTime(d.watchedSeconds)}</td>
+      </tr>
+    `;
+  return html`
+    <details id="per-day">
+      <summary>Per day (table), with watch time</summary>
+      <table>
+        <thead>
+          <tr>
+            <th>Day (UTC)</th>
+            <th class="num">Viewings</th>
+            <th class="num">Viewers</th>
+            <th class="num">Bytes</th>
+            <th class="num">Watch time</th>
+          </tr>
+        </thead>
+        <tbody>${days.length ? days.map(row) : html`
+          <tr class="empty">
+            <td colspan="5">No viewings</td>
+          </tr>
+        `}</tbody>
+      </table>
+    </details>
+  `;
+}
+
 /**
- * The dashboard: totals, views per day, top videos.
+ * The dashboard: totals (watch time and completion rate among them), views per day with a
+ * table of the days, the most viewed videos and those watched longest.
  *
  * @param ctx The page context.
  * @param q The query.
@@ -302,17 +393,6 @@ export function dashboardPage(
   const days = fillDays(summary.viewsPerDay, from, to);
   const card = (value: HtmlValue, label: string, id: string) =>
     html`<div class="card" id="${id}"><b>${value}</b><span>${label}</span></div>`;
-  const top = (v: TopVideo) =>
-    html`
-      <tr>
-        <td class="wrap"><a href="${ctx.base}/viewings${queryString(q, { video: v.path, page: "" })}">${v
-          .path}</a></td>
-        <td class="num">${v.viewings}</td>
-        <td class="num">${v.uniqueViewers}</td>
-        <td class="num">${formatBytes(v.bytes)}</td>
-        <td class="num">${share(v.averageWatchedShare)}</td>
-      </tr>
-    `;
   return layout(
     ctx,
     "dashboard",
@@ -327,29 +407,25 @@ export function dashboardPage(
         formatBytes(summary.bytes),
         "served",
         "stat-bytes",
-      )}${card(share(summary.averageWatchedShare), "average share watched", "stat-share")}</div>
-      <h2>Viewings per day (UTC)</h2><div class="panel">${viewsChart(days)}</div>
-      <h2>Top videos</h2><table id="top-videos">
-        <thead>
-          <tr>
-            <th>Video</th>
-            <th class="num">Viewings</th>
-            <th class="num">Viewers</th>
-            <th class="num">Bytes</th>
-            <th class="num">Avg. watched</th>
-          </tr>
-        </thead>
-        <tbody>${summary.topVideos.length ? summary.topVideos.map(top) : html`
-          <tr class="empty">
-            <td colspan="5">No viewings</td>
-          </tr>
-        `}</tbody>
-      </table><p class="actions"><a href="${ctx.base}/api/summary${queryString(q, {
-        page: "",
-      })}">JSON</a></p>${stats ===
-          null
-        ? ""
-        : writerPanel(stats)}
+      )}${card(share(summary.averageWatchedShare), "average share watched", "stat-share")}${card(
+        formatWatchTime(summary.watchedSeconds),
+        "watch time",
+        "stat-watch-time",
+      )}${card(share(summary.completionRate), "completion rate", "stat-completion")}</div>
+      <h2>Viewings per day (UTC)</h2><div class="panel">${viewsChart(days)}</div>${perDayTable(days)}
+      <h2>Top videos</h2>${topVideosTable(ctx, q, "top-videos", summary.topVideos)}
+      <h2>Top videos by watch time</h2>${topVideosTable(
+        ctx,
+        q,
+        "top-videos-by-watch-time",
+        summary.topVideosByWatchTime,
+      )}<p
+        class="actions"><a href="${ctx.base}/api/summary${queryString(q, {
+          page: "",
+        })}">JSON</a></p>${stats ===
+            null
+          ? ""
+          : writerPanel(stats)}
     `,
   );
 }
@@ -361,6 +437,26 @@ function mediaLine(media: MediaSummary | null | undefined): SafeHtml | "" {
   const text = [formatDuration(media.duration), size, media.codecs.join(", ")].filter((part) => part !== "")
     .join(" · ");
   return html`<br><small class="media">${text}</small>`;
+}
+
+// a viewing without media time: its file is not one the media index reads, it was logged
+// without `media`, or before watch time existed
+const BYTES_ONLY = "Counted in bytes only: no seconds of media are known for this viewing";
+
+/** A viewing's seconds reached of the media's length, completion and seeks; "bytes only" without. */
+function watchTimeCells(v: ViewingRecord): SafeHtml {
+  if (v.watchedSeconds === null || v.watchedSeconds === undefined) {
+    return html`
+      <td class="num"><span class="muted bytes-only" title="${BYTES_ONLY}">bytes only</span></td>
+      <td>${UNKNOWN_FIGURE}</td>
+      <td class="num">${UNKNOWN_FIGURE}</td>
+    `;
+  }
+  return html`
+    <td class="num">${formatPosition(v.watchedSeconds)} of ${formatPosition(v.mediaDuration)}</td>
+    <td>${yesNo(v.completed)}</td>
+    <td class="num">${v.seeks}</td>
+  `;
 }
 
 /**
@@ -377,13 +473,14 @@ export function viewingsPage(ctx: PageContext, q: AdminQuery, list: WatchLogList
     html`
       <tr>
         <td>${formatTime(v.firstSeen)}</td>
-        <td class="wrap">${v.path}${mediaLine(v.media)}</td>
+        <td class="wrap"><a href="${videoHref(ctx, v.path)}">${v.path}</a>${mediaLine(v.media)}</td>
         <td>${v.userId ?? "–"}</td>
         <td>${yesNo(v.authenticated)}</td>
         <td>${v.clientIp ?? "–"}</td>
         <td class="num">${v.requestCount}</td>
         <td class="num">${formatBytes(v.bytes)}</td>
         <td class="num">${share(v.watchedShare)}</td>
+        ${watchTimeCells(v)}
         <td>${formatTime(v.lastSeen)}</td>
         <td class="ua">${v.userAgent ?? ""}</td>
       </tr>
@@ -416,11 +513,12 @@ export function viewingsPage(ctx: PageContext, q: AdminQuery, list: WatchLogList
             "watchedShare",
             "Watched",
             true,
-          )}${sortHeader(ctx, p, q, "lastSeen", "Last seen")}<th>User agent</th></tr>
+          )}${sortHeader(ctx, p, q, "watchedSeconds", "Watch time", true)}<th>Completed</th><th
+            class="num">Seeks</th>${sortHeader(ctx, p, q, "lastSeen", "Last seen")}<th>User agent</th></tr>
         </thead>
         <tbody>${list.items.length ? list.items.map(row) : html`
           <tr class="empty">
-            <td colspan="10">No viewings match</td>
+            <td colspan="13">No viewings match</td>
           </tr>
         `}</tbody>
       </table>${pager(ctx, p, q, list.total)}
@@ -510,6 +608,135 @@ export function requestsPage(
           </tr>
         `}</tbody>
       </table>${pager(ctx, p, q, list.total)}
+    `,
+  );
+}
+
+/** A video's duration: from its viewings' media time, else from the media index, else unknown. */
+function videoDuration(video: AdminVideoReport): number | null {
+  if (video.duration !== null) return video.duration;
+  const fromIndex = video.media?.duration ?? 0;
+  return fromIndex > 0 ? fromIndex : null;
+}
+
+/** The notice shown instead of the charts when no viewing of the video had watch time. */
+function bytesOnlyNotice(video: AdminVideoReport): SafeHtml {
+  return html`
+    <div class="panel" role="note" id="bytes-only">
+      <p><strong>Counted in bytes only.</strong> ${video.viewings === 1
+        ? "Its one viewing has no watch time"
+        : `None of its ${video.viewings} viewings has watch time`}: the bytes served were not mapped
+      to seconds of media (a file the media index does not read, requests logged without
+      <code>media</code>, or viewings logged before watch time existed). So there is no retention
+      curve and no seek chart; bytes and the share of the file watched are in the viewings list.</p>
+    </div>
+  `;
+}
+
+/** A count, or "–" when it is not a finite number. */
+function countText(n: number): number | string {
+  return Number.isFinite(n) ? n : UNKNOWN_FIGURE;
+}
+
+/** One row per part of the video: where it is, how many viewings reached it, how many seeks landed in it. */
+function partsTable(video: AdminVideoReport): SafeHtml {
+  const count = video.retention.length;
+  const row = (p: RetentionPoint, i: number) => {
+    const seeks: SeekTarget | undefined = video.seekTargets[i];
+    return html`
+      <tr>
+        <td class="num">${Math.round((i / count) * 100)}–${Math.round(((i + 1) / count) * 100)}%</td>
+        <td class="num">${formatPosition(p.start)}</td>
+        <td class="num">${formatPosition(p.end)}</td>
+        <td class="num">${countText(p.viewings)}</td>
+        <td class="num">${share(p.share)}</td>
+        <td class="num">${countText(seeks?.seeks ?? 0)}</td>
+      </tr>
+    `;
+  };
+  return html`
+    <details id="video-parts">
+      <summary>Retention and seeks for each 1% of the video (table)</summary>
+      <table>
+        <thead>
+          <tr>
+            <th class="num">Part</th>
+            <th class="num">From</th>
+            <th class="num">To</th>
+            <th class="num">Viewings reached</th>
+            <th class="num">Share reached</th>
+            <th class="num">Seeks landing</th>
+          </tr>
+        </thead>
+        <tbody>${video.retention.map(row)}</tbody>
+      </table>
+    </details>
+  `;
+}
+
+/** The retention curve, where viewers seek to, and the table of both. */
+function videoCharts(video: AdminVideoReport): SafeHtml {
+  const bytesOnly = video.viewings - video.timedViewings;
+  return html`
+    <h2>Audience retention</h2>
+    <p class="muted">The share of the ${plural(video.timedViewings, "viewing")} with watch time that
+    reached each point of the video${bytesOnly > 0
+      ? html`; ${plural(bytesOnly, "viewing")} counted in bytes only ${
+        bytesOnly === 1 ? "is" : "are"
+      } left out`
+      : ""}.</p>
+    <div class="panel">${retentionChart(video.retention, video.timedViewings)}</div>
+    <h2>Where viewers seek to</h2>
+    <p class="muted">Seeks that landed in each part of the video.</p>
+    <div class="panel">${seekChart(video.seekTargets)}</div>${partsTable(video)}
+  `;
+}
+
+/**
+ * A video's page: its figures over all its viewings (the listings' filters do not apply),
+ * the audience-retention curve and where viewers seek to, as SVG with a table of the same
+ * numbers; a notice instead of the charts when every viewing was counted in bytes only.
+ *
+ * @param ctx The page context.
+ * @param video The video's figures, with its media when known.
+ * @returns The page.
+ */
+export function videoPage(ctx: PageContext, video: AdminVideoReport): SafeHtml {
+  const qs = videoQuery(video.path);
+  const card = (value: HtmlValue, label: string, id: string) =>
+    html`<div class="card" id="${id}"><b>${value}</b><span>${label}</span></div>`;
+  const timed = video.timedViewings > 0 && video.retention.length > 0;
+  return layout(
+    ctx,
+    "video",
+    video.path,
+    html`
+      <h1>Video</h1>
+      <p class="now" id="video-path"><code>${video.path}</code>${mediaLine(video.media)}</p>
+      <p class="muted">Over all the viewings logged for this path, whatever the period.</p>
+      <p class="actions"><a href="${ctx.base}/viewings?${new URLSearchParams({ video: video.path })
+        .toString()}"
+        title="The viewings whose path contains this one">Viewings</a><a href="${ctx
+          .base}/video.csv${qs}" download>Export CSV</a><a href="${ctx.base}/api/video${qs}">JSON</a></p>
+      <div
+        class="cards">${card(video.viewings, "viewings", "stat-viewings")}${card(
+          video.uniqueViewers,
+          "unique viewers",
+          "stat-viewers",
+        )}${card(formatWatchTime(video.watchedSeconds), "total watch time", "stat-watch-time")}${card(
+          formatWatchTime(video.averageWatchedSeconds),
+          "average watch time",
+          "stat-average-watch-time",
+        )}${card(share(video.completionRate), "completion rate", "stat-completion")}${card(
+          video.seeks,
+          "seeks",
+          "stat-seeks",
+        )}${card(formatPosition(videoDuration(video)), "duration", "stat-duration")}${card(
+          video.viewings - video.timedViewings,
+          "counted in bytes only",
+          "stat-bytes-only",
+        )}</div>
+      ${timed ? videoCharts(video) : bytesOnlyNotice(video)}
     `,
   );
 }

@@ -56,7 +56,11 @@ export const VIEWING_SORTS: readonly ViewingSort[] = [
   "requestCount",
   "bytes",
   "watchedShare",
+  "watchedSeconds",
 ];
+
+/** The longest `path` a video's routes take: the longest path the watch log looks up. */
+export const MAX_VIDEO_PATH = 1024;
 
 const DAY_REGEXP = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
@@ -212,6 +216,33 @@ function parsePaging(
     return refuse(`"limit" must be a whole number from 1 to 1000, got "${limitText}"`);
   }
   return { ok: true, page, limit };
+}
+
+/** The outcome of {@linkcode parseVideoPath}: the path, or why it is refused (a `400`). */
+export type VideoPathResult = { ok: true; path: string } | QueryRefusal;
+
+/**
+ * Reads the `path` of a video's routes: the path exactly as logged (not trimmed: a logged path
+ * may end in a space), not empty, at most {@linkcode MAX_VIDEO_PATH} characters.
+ *
+ * @param params The URL's query.
+ * @returns The path, or a message saying what is wrong with it.
+ */
+export function parseVideoPath(params: URLSearchParams): VideoPathResult {
+  const path = params.get("path") ?? "";
+  if (path === "") return refuse('"path" must name a video, as logged (the Video column)');
+  if (path.length > MAX_VIDEO_PATH) return refuse(`"path" is longer than ${MAX_VIDEO_PATH} characters`);
+  return { ok: true, path };
+}
+
+/**
+ * The query of a video's routes (`/video`, `/video.csv`, `/api/video`) for `path`.
+ *
+ * @param path The video's path, as logged.
+ * @returns `?path=…`, encoded.
+ */
+export function videoQuery(path: string): string {
+  return "?" + new URLSearchParams({ path }).toString();
 }
 
 /**

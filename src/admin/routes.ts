@@ -14,20 +14,24 @@ import {
   csvExportBody,
   csvResponse,
   EVENT_CSV_COLUMNS,
+  VIDEO_CSV_COLUMNS,
+  videoPartRows,
   VIEWING_CSV_COLUMNS,
 } from "./csv_export.ts";
 import {
   type AdminPage,
   dashboardPage,
+  errorPage,
   formatTime,
   type PageContext,
   requestsPage,
+  videoPage,
   viewingsPage,
 } from "./pages.ts";
-import { type AdminQuery, EVENT_SORTS, VIEWING_SORTS } from "./query.ts";
+import { type AdminQuery, EVENT_SORTS, parseVideoPath, VIEWING_SORTS } from "./query.ts";
 import { jsonResponse } from "./responses.ts";
 import { unavailableCsv, unavailableHtml, unavailableJson } from "./unavailable.ts";
-import type { AdminReads, WatchLogUnavailableError } from "./watch_log_read.ts";
+import type { AdminReads, AdminVideoReport, WatchLogUnavailableError } from "./watch_log_read.ts";
 
 /** What every route's answer is made from. */
 export interface RequestContext {
@@ -117,14 +121,26 @@ export function createAdminRoutes(deps: RouteDependencies): Readonly<Record<stri
       EVENT_SORTS,
       async (ctx, q) => requestsPage(ctx, q, await reads.events(q)),
     ),
+    "/video": videoPageRoute(deps),
     "/viewings.csv": csvRoute(deps, "viewings", VIEWING_SORTS, VIEWING_CSV_COLUMNS, reads.viewings),
     "/requests.csv": csvRoute(deps, "requests", EVENT_SORTS, EVENT_CSV_COLUMNS, reads.events),
+    "/video.csv": videoDataRoute(deps, async (req, video) => {
+      const rows = videoPartRows(video);
+      const slice = (offset: number, limit: number) => Promise.resolve(rows.slice(offset, offset + limit));
+      const body = await csvExportBody(VIDEO_CSV_COLUMNS, slice, deps.maxExportRows);
+      return csvResponse(req, videoCsvName(video.path, deps.now()), body);
+    }, unavailableCsv),
     "/api/summary": apiRoute(deps, undefined, async (q) => {
       const summary = await reads.summary(q);
       return { ...summary, logger: reads.stats() };
     }),
     "/api/viewings": apiRoute(deps, VIEWING_SORTS, reads.viewings),
     "/api/requests": apiRoute(deps, EVENT_SORTS, reads.events),
+    "/api/video": videoDataRoute(
+      deps,
+      (req, video) => Promise.resolve(jsonResponse(req, 200, { available: true, ...video })),
+      (req, error) => unavailableJson(req, error, reads.stats()),
+    ),
     "/style.css": { kind: "public", methods: READ_METHODS, handle: ({ req }) => stylesheetResponse(req) },
     "/login": {
       kind: "public",
@@ -148,16 +164,21 @@ function pageRoute(
     page,
     sorts,
     handle: async ({ req, q, session }) => htmlResponse(req, await render(deps.pageContext(session), q)),
-    unavailable: ({ req, url, session }, error) =>
-      unavailableHtml(
-        req,
-        deps.pageContext(session),
-        page,
-        error,
-        deps.reads.stats(),
-        url.pathname + url.search,
-      ),
+    unavailable: pageUnavailable(deps, page),
   };
+}
+
+/** A page's answer while the watch log cannot be read: its layout with a notice and a link to try again. */
+function pageUnavailable(deps: RouteDependencies, page: AdminPage): PageRoute["unavailable"] {
+  return ({ req, url, session }, error) =>
+    unavailableHtml(
+      req,
+      deps.pageContext(session),
+      page,
+      error,
+      deps.reads.stats(),
+      url.pathname + url.search,
+    );
 }
 
 /** A JSON answer: `available: true`, then what `read` gives. */
@@ -194,4 +215,57 @@ function csvRoute<T>(
     },
     unavailable: ({ req }, error) => unavailableCsv(req, error),
   };
+}
+
+/** A video's figures, or why there are none: no usable `path` (`400`), or a path never viewed (`404`). */
+type VideoLookup = { ok: true; video: AdminVideoReport } | { ok: false; status: 400 | 404; error: string };
+
+/** Reads the figures of the video the URL's `path` names. */
+async function lookUpVideo(reads: AdminReads, url: URL): Promise<VideoLookup> {
+  const parsed = parseVideoPath(url.searchParams);
+  if (!parsed.ok) return { ok: false, status: 400, error: parsed.error };
+  const video = await reads.video(parsed.path);
+  if (video === null) return { ok: false, status: 404, error: `No viewing of "${parsed.path}" is logged` };
+  return { ok: true, video };
+}
+
+/** A video's page, `?path=`: refused with the error page (`400`, `404`) like the others. */
+function videoPageRoute(deps: RouteDependencies): PageRoute {
+  return {
+    kind: "page",
+    methods: READ_METHODS,
+    page: "video",
+    handle: async ({ req, url, session }) => {
+      const ctx = deps.pageContext(session);
+      const found = await lookUpVideo(deps.reads, url);
+      if (found.ok) return htmlResponse(req, videoPage(ctx, found.video));
+      const heading = found.status === 404 ? "Not found" : "Bad request";
+      return htmlResponse(req, errorPage(ctx, "video", found.error, heading), found.status);
+    },
+    unavailable: pageUnavailable(deps, "video"),
+  };
+}
+
+/** A video's figures as data, `?path=`: refused with JSON (`400`, `404`) like the other data routes. */
+function videoDataRoute(
+  deps: RouteDependencies,
+  answer: (req: Request, video: AdminVideoReport) => Promise<Response>,
+  unavailable: (req: Request, error: WatchLogUnavailableError) => Response,
+): DataRoute {
+  return {
+    kind: "data",
+    methods: READ_METHODS,
+    handle: async ({ req, url }) => {
+      const found = await lookUpVideo(deps.reads, url);
+      if (found.ok) return await answer(req, found.video);
+      return jsonResponse(req, found.status, { error: found.error });
+    },
+    unavailable: ({ req }, error) => unavailable(req, error),
+  };
+}
+
+/** `video-pilot.mp4-2025-03-15.csv`: the path's last part, reduced to characters safe in a file name. */
+function videoCsvName(path: string, now: Date): string {
+  const name = (path.split("/").pop() ?? "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
+  return `video-${name.slice(0, 80) || "video"}-${formatTime(now).slice(0, 10)}.csv`;
 }

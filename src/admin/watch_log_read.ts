@@ -7,6 +7,7 @@
  */
 
 import type {
+  VideoReport,
   ViewingRecord,
   WatchEventRecord,
   WatchLogList,
@@ -120,6 +121,12 @@ export type AdminViewing = ViewingRecord & {
   media?: MediaSummary | null;
 };
 
+/** A video's figures as the admin shows them: with what the media index says of its file, when asked. */
+export type AdminVideoReport = VideoReport & {
+  /** The file's duration, picture size and codecs; `null` when unknown; absent without `mediaInfo`. */
+  media?: MediaSummary | null;
+};
+
 /** What the admin reads, each read bounded in time; made by {@linkcode createAdminReads}. */
 export interface AdminReads {
   /** The dashboard's counts for the query's filter. */
@@ -128,6 +135,8 @@ export interface AdminReads {
   viewings(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<AdminViewing>>;
   /** The requests matching the query: its page, or the rows of `window`. */
   events(q: AdminQuery, window?: RowWindow): Promise<WatchLogList<WatchEventRecord>>;
+  /** The figures of the video at `path` (exactly as logged), with its media when known, or `null`. */
+  video(path: string): Promise<AdminVideoReport | null>;
   /** The logger's counters, or `null`; see {@linkcode loggerStats}. */
   stats(): WatchLogStats | null;
 }
@@ -147,7 +156,12 @@ async function withMedia(
   return items.map((item) => ({ ...item, media: byPath.get(item.path) ?? null }));
 }
 
-async function mediaWithin(mediaInfo: MediaSummaryLookup, path: string, timeoutMs: number) {
+/** What `mediaInfo` says of `path`, or `null` when it fails or takes longer than `timeoutMs`. */
+async function mediaWithin(
+  mediaInfo: MediaSummaryLookup,
+  path: string,
+  timeoutMs: number,
+): Promise<MediaSummary | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), timeoutMs));
   try {
@@ -206,6 +220,11 @@ export function createAdminReads(
     },
     events: (q, window = pageWindow(q)) =>
       read(() => queries.listEvents(listOptions(q, EVENT_SORTS, window))),
+    video: async (path) => {
+      const report = await read(() => queries.videoReport(path));
+      if (report === null || mediaInfo === undefined) return report;
+      return { ...report, media: await mediaWithin(mediaInfo, path, timeoutMs) };
+    },
     stats: () => loggerStats(queries),
   };
 }

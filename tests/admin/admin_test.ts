@@ -271,7 +271,7 @@ test("bad query values are answered 400 with the reason", async () => {
     ["order=up", '"order" must be asc or desc, got "up"'],
     [
       "sort=ip",
-      '"sort" must be one of firstSeen, lastSeen, path, userId, requestCount, bytes, watchedShare, got "ip"',
+      '"sort" must be one of firstSeen, lastSeen, path, userId, requestCount, bytes, watchedShare, watchedSeconds, got "ip"',
     ],
   ];
   for (const [query, error] of cases) {
@@ -301,7 +301,7 @@ test("sort and pages: links keep the filters, and the API pages the same way", a
     page,
     /aria-sort="ascending" ?><a href="\/admin\/viewings\?auth=no&amp;sort=path&amp;order=desc">Video ↑/,
   );
-  const rows = [...page.matchAll(/<td class="wrap">([^<]*)<\/td>/g)].map((m) => m[1]);
+  const rows = [...page.matchAll(/<td class="wrap"><a href="[^"]*">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
   assert.deepEqual(rows, ["talks/keynote.webm"]);
 });
 
@@ -313,14 +313,15 @@ test("CSV export has every row of the current filter, quoted and formula-safe", 
   const lines = (await res.text()).split("\r\n");
   assert.equal(
     lines[0],
-    "id,first_seen,last_seen,video,user,authenticated,ip,requests,bytes,file_size,watched_share,user_agent",
+    "id,first_seen,last_seen,video,user,authenticated,ip,requests,bytes,file_size,watched_share," +
+      "media_duration,watched_seconds,buffered_seconds,seeks,completed,last_position,user_agent",
   );
   // three rows although the page size is 2, then the final CRLF
   assert.equal(lines.length, 5);
   assert.equal(lines[4], "");
   assert.match(
     lines[1],
-    /^\d+,2025-03-15T01:00:00\.000Z,2025-03-15T01:00:00\.\d{3}Z,'=cmd\.mp4,,false,10\.0\.0\.4,1,10,1000,0\.01,agent <i>10\.0\.0\.4<\/i>$/,
+    /^\d+,2025-03-15T01:00:00\.000Z,2025-03-15T01:00:00\.\d{3}Z,'=cmd\.mp4,,false,10\.0\.0\.4,1,10,1000,0\.01,,,,,,,agent <i>10\.0\.0\.4<\/i>$/,
   );
   assert.match(lines[3], /,talks\/keynote\.webm,,false,10\.0\.0\.5,1,200,1000,0\.2,/);
 
@@ -361,7 +362,7 @@ test("the dashboard shows totals, one chart bar per day of the period and the to
   const top = page.slice(page.indexOf('id="top-videos"'));
   assert.match(
     top,
-    /^id="top-videos">.*?<tbody>\s*<tr>\s*<td class="wrap">\s*<a href="\/admin\/viewings\?period=7d&amp;video=shows%2Fpilot\.mp4">shows\/pilot\.mp4<\/a>\s*<\/td>\s*<td class="num">2<\/td>/s,
+    /^id="top-videos">.*?<tbody>\s*<tr>\s*<td class="wrap"><a href="\/admin\/video\?path=shows%2Fpilot\.mp4">shows\/pilot\.mp4<\/a><\/td>\s*<td class="num"><a href="\/admin\/viewings\?period=7d&amp;video=shows%2Fpilot\.mp4">2<\/a><\/td>/s,
   );
 
   const summary = await (await get("/admin/api/summary?auth=yes")).json();

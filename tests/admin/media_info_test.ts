@@ -58,7 +58,7 @@ test("viewings carry the file's duration, picture size and codecs, in the page a
   const page = await (await get("/admin/viewings?limit=100")).text();
   assert.match(
     page,
-    /film\.mp4<br><small class="media">0:12 · 320×240 · avc1\.[0-9a-f]{6}, mp4a\.40\.2<\/small>/,
+    /film\.mp4<\/a><br><small class="media">0:12 · 320×240 · avc1\.[0-9a-f]{6}, mp4a\.40\.2<\/small>/,
   );
 });
 
