@@ -300,6 +300,7 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     appliesRangeToFileBodies: source.appliesRangeToFileBodies,
   };
   const notifyServed = servedNotifier(req, path, clientAddress, onServed);
+  const timed = mediaTime && onServed !== undefined; // seconds only for someone who listens
 
   const methodExit = planMethodExit(req, planOptions);
   if (methodExit !== null) return answerWithoutFileBody(methodExit, null, notifyServed);
@@ -317,10 +318,10 @@ export async function serveStream(req: Request, options: ServeStreamOptions): Pr
     countBytes: onServed !== undefined,
     pacing: pacing ?? null,
     mediaBitrate,
-    media: mediaWanted(req, clip, fastStart, pacing, mediaBitrate) || (mediaTime && onServed !== undefined)
+    media: mediaWanted(req, clip, fastStart, pacing, mediaBitrate) || timed
       ? { wish: { clip: clip ?? null, fastStart }, mediaIndex }
       : null,
-    mediaTime: mediaTime && onServed !== undefined,
+    mediaTime: timed,
     streamsKeepLength: source.streamsKeepLength,
     notifyServed,
   });
@@ -460,7 +461,7 @@ async function seenThroughMedia(
 /** The pace of this response's body, or `null` when it is not paced. */
 function paceOf(context: FileAnswerContext, bitrate: number | null): Pace | null {
   const { pacing, req } = context;
-  if (pacing === null || !scopeApplies(pacing.for ?? "all", req.headers)) return null;
+  if (pacing === null || !pacingApplies(pacing, req)) return null;
   return resolvePacing(pacing, bitrate);
 }
 
@@ -499,8 +500,12 @@ function mediaWanted(
   mediaBitrate: number | null,
 ): boolean {
   return clip !== undefined || fastStart ||
-    (pacing !== undefined && mediaBitrate === null && pacingIsRelative(pacing) &&
-      scopeApplies(pacing.for ?? "all", req.headers));
+    (pacing !== undefined && mediaBitrate === null && pacingIsRelative(pacing) && pacingApplies(pacing, req));
+}
+
+/** Whether `pacing` paces `req` (its `for` scope; every request by default). */
+function pacingApplies(pacing: PacingOptions, req: Request): boolean {
+  return scopeApplies(pacing.for ?? "all", req.headers);
 }
 
 let defaultMediaIndex: MediaIndexCache | null = null;
