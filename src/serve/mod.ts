@@ -16,3 +16,4 @@ export type { ByteLayout, FileSpan } from "../core/byte_layout.ts";
 export type { BodyDoneCallback, BodyOptions, FileSource, OpenFailure, OpenFile } from "../runtime/types.ts";
 export type { ClipSpan } from "./media_layout.ts";
 export type * from "../media/mod.ts";
+export type { MediaSeconds } from "./media_time.ts";

@@ -12,3 +12,4 @@ export * from "./schema.ts";
 export * from "./viewings.ts";
 export type { StreamEvent } from "../serve/serve_stream.ts";
 export type { ByteRange } from "../core/range.ts";
+export type { MediaSeconds } from "../serve/media_time.ts";
